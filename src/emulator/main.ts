@@ -1,0 +1,30 @@
+import { resolve } from "node:path";
+import { SEED_PASSWORD } from "./seed.js";
+import { startEmulator } from "./server.js";
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 4010;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`EMULATOR_PORT must be a port number (0-65535), got "${raw}"`);
+    process.exit(1);
+  }
+  return port;
+}
+
+const port = parsePort(process.env.EMULATOR_PORT);
+const dataDir = resolve(process.env.EMULATOR_DATA_DIR ?? ".gatehouse/emulator");
+const emulator = await startEmulator({ port, dataDir });
+
+console.log(`Local Auth0 emulator at ${emulator.url} (issuer ${emulator.issuer}), state in ${dataDir}`);
+console.log(`Seeded users sign in with password ${SEED_PASSWORD}. A machine token for acme's back end:`);
+console.log(
+  `  curl -s ${emulator.url}/oauth/token -d grant_type=client_credentials -d client_id=acme-backend ` +
+    `-d client_secret=acme-backend-secret -d audience=https://api.gatehouse.local`,
+);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void emulator.close().then(() => process.exit(0));
+  });
+}

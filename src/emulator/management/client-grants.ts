@@ -1,0 +1,4 @@
+import type { FastifyInstance } from "fastify";
+import type { EmulatorContext } from "../context.js";
+
+export function registerClientGrantRoutes(_app: FastifyInstance, _ctx: EmulatorContext): void {}

@@ -1,0 +1,50 @@
+import { badRequest } from "../errors.js";
+
+export type Query = Record<string, string | undefined>;
+
+function integer(query: Query, name: string, fallback: number, max: number): number {
+  const raw = query[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw badRequest(
+      `Query validation error: '${name}' must be an integer between 0 and ${max}`,
+      "invalid_query_string",
+    );
+  }
+  return value;
+}
+
+export function booleanParam(query: Query, name: string, fallback: boolean): boolean {
+  const raw = query[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw badRequest(`Query validation error: '${name}' must be true or false`, "invalid_query_string");
+}
+
+/**
+ * Auth0's offset paging: `page` (from 0) and `per_page` (default 50, at most 100). With `include_totals=true`
+ * the answer is `{ start, limit, length, total, <key>: [...] }`, otherwise the bare array.
+ */
+export function offsetPage<T>(items: T[], query: Query, key: string): unknown {
+  const page = integer(query, "page", 0, 100_000);
+  const perPage = integer(query, "per_page", 50, 100);
+  const start = page * perPage;
+  const slice = items.slice(start, start + perPage);
+  if (!booleanParam(query, "include_totals", false)) return slice;
+  return { start, limit: perPage, length: slice.length, total: items.length, [key]: slice };
+}
+
+/** `fields` / `include_fields`: keep (or drop) the named top-level fields. */
+export function selectFields<T extends object>(item: T, query: Query): Partial<T> {
+  const fields = query.fields
+    ?.split(",")
+    .map((field) => field.trim())
+    .filter(Boolean);
+  if (!fields || fields.length === 0) return item;
+  const include = booleanParam(query, "include_fields", true);
+  return Object.fromEntries(
+    Object.entries(item).filter(([name]) => fields.includes(name) === include),
+  ) as Partial<T>;
+}

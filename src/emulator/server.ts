@@ -1,0 +1,157 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import formbody from "@fastify/formbody";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { EmulatorContext, EmulatorOptions } from "./context.js";
+import { registerControlRoutes } from "./control-routes.js";
+import { Controls } from "./controls.js";
+import { ManagementError, OAuthError } from "./errors.js";
+import { KeyRing } from "./keys.js";
+import { registerManagementApi } from "./management/index.js";
+import { registerAuthorizeFlow } from "./oauth/authorize.js";
+import { registerDiscovery } from "./oauth/discovery.js";
+import { registerTokenEndpoint } from "./oauth/token.js";
+import { EmulatorStore } from "./store.js";
+
+export type { EmulatorOptions } from "./context.js";
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:<port>` (no trailing slash). */
+  url: string;
+  /** `http://127.0.0.1:<port>/`. */
+  issuer: string;
+  port: number;
+  context: EmulatorContext;
+  close(): Promise<void>;
+}
+
+const MANAGEMENT_PREFIX = "/api/v2/";
+
+function pathOf(url: string): string {
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function installHooks(app: FastifyInstance, ctx: EmulatorContext): void {
+  app.addHook("onRequest", async (request, reply) => {
+    const path = pathOf(request.url);
+    if (path.startsWith("/__emulator/")) return;
+    const isManagement = path.startsWith(MANAGEMENT_PREFIX);
+
+    if (isManagement) {
+      ctx.controls.countManagement(request.method, request.routeOptions.url ?? path);
+      const bucket = ctx.controls.takeRateLimitToken();
+      reply.header("x-ratelimit-limit", String(bucket.limit));
+      reply.header("x-ratelimit-remaining", String(bucket.remaining));
+      reply.header("x-ratelimit-reset", String(bucket.reset));
+      if (!bucket.allowed) {
+        return reply
+          .code(429)
+          .send(new ManagementError(429, "Global limit has been reached", "too_many_requests").body);
+      }
+    }
+
+    const fault = await ctx.controls.takeFault(request.method, path);
+    if (fault?.status) {
+      const body =
+        fault.body ??
+        (isManagement
+          ? new ManagementError(fault.status, "Injected fault", "injected_fault").body
+          : { error: "server_error", error_description: "Injected fault" });
+      return reply.code(fault.status).send(body);
+    }
+  });
+
+  // Everything the Management API and the token endpoint change is written at once when persisting.
+  app.addHook("onResponse", async (request) => {
+    if (request.method !== "GET" && request.method !== "HEAD" && !request.url.startsWith("/__emulator/")) {
+      ctx.store.save();
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof OAuthError) return reply.code(error.statusCode).send(error.body);
+    if (error instanceof ManagementError) return reply.code(error.statusCode).send(error.body);
+    const fastifyError = error as FastifyError;
+    const status = fastifyError.statusCode ?? 500;
+    if (status >= 500) request.log.error(error);
+    if (pathOf(request.url).startsWith(MANAGEMENT_PREFIX)) {
+      const message = status < 500 ? `Payload validation error: ${error.message}` : "Internal error";
+      return reply
+        .code(status)
+        .send(new ManagementError(status, message, status < 500 ? "invalid_body" : undefined).body);
+    }
+    const description = status < 500 ? error.message : "Internal error";
+    return reply
+      .code(status)
+      .send({ error: status < 500 ? "invalid_request" : "server_error", error_description: description });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (pathOf(request.url).startsWith(MANAGEMENT_PREFIX)) {
+      return reply.code(404).send(new ManagementError(404, "Not Found").body);
+    }
+    return reply.code(404).send({ error: "not_found", error_description: "Not Found" });
+  });
+}
+
+/**
+ * Starts a local Auth0 on `host:port` (port 0 picks a free one). The HTTP server listens before the
+ * routes are built because the issuer, and with it the Management audience in the seed, contains the port.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = options.host ?? "127.0.0.1";
+  let server: Server | undefined;
+  const app = Fastify({
+    logger: false,
+    serverFactory: (handler) => {
+      server = createServer(handler);
+      return server;
+    },
+  });
+  if (!server) throw new Error("Fastify did not create the HTTP server");
+  const httpServer = server;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const displayHost = host.includes(":") ? `[${host}]` : host;
+  const issuer = `http://${displayHost}:${port}/`;
+
+  const store = new EmulatorStore(issuer, options.dataDir);
+  const keys = new KeyRing(store, options.keyGraceSeconds ?? 3600);
+  await keys.ensureKey();
+  const ctx: EmulatorContext = {
+    options,
+    issuer,
+    managementAudience: `${issuer}api/v2/`,
+    store,
+    keys,
+    controls: new Controls(),
+    transactions: new Map(),
+  };
+
+  await app.register(formbody);
+  installHooks(app, ctx);
+  registerDiscovery(app, ctx);
+  registerTokenEndpoint(app, ctx);
+  registerAuthorizeFlow(app, ctx);
+  registerManagementApi(app, ctx);
+  registerControlRoutes(app, ctx);
+  await app.ready();
+
+  return {
+    url: issuer.slice(0, -1),
+    issuer,
+    port,
+    context: ctx,
+    async close() {
+      await app.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) =>
+        httpServer.listening ? httpServer.close(() => resolve()) : resolve(),
+      );
+    },
+  };
+}
