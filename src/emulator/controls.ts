@@ -58,9 +58,9 @@ function increment(counts: Record<string, number>, key: string): void {
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
   const pattern = escaped
-    .replace(/\*\*/g, "\u0000")
-    .replace(/\*/g, "[^/]*")
-    .replace(/\u0000/g, ".*");
+    .split("**")
+    .map((part) => part.replace(/\*/g, "[^/]*"))
+    .join(".*");
   return new RegExp(`^${pattern}$`);
 }
 
