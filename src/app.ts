@@ -1,0 +1,177 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import Fastify, { type FastifyInstance, type RouteHandlerMethod } from "fastify";
+import { buildSchema, type GraphQLFormattedError } from "graphql";
+import type Keyv from "keyv";
+import { createLoaders } from "./auth0/loaders.js";
+import { Auth0Management } from "./auth0/management.js";
+import { ManagementTokenSupplier } from "./auth0/management-token.js";
+import { protectResolvers } from "./authz/protect.js";
+import { permissions } from "./authz/permissions.js";
+import { createCache } from "./cache.js";
+import { AccessTokenVerifier } from "./caller/access-token-verifier.js";
+import { ApiKeyExchange } from "./caller/api-key-exchange.js";
+import { AuthenticationError } from "./caller/authentication-error.js";
+import type { Caller } from "./caller/caller.js";
+import { CallerResolver } from "./caller/resolve-caller.js";
+import type { GatehouseContext } from "./context.js";
+import { allResolvers } from "./resolvers/index.js";
+
+export interface GatehouseOptions {
+  /** The Auth0 issuer, with its trailing slash (`https://tenant.auth0.com/`, or the emulator's). */
+  issuer: string;
+  audience: string;
+  /** Gatehouse's own machine client for the Management API. */
+  clientId: string;
+  clientSecret: string;
+  cacheUrl?: string;
+  /** Serve Apollo Sandbox on GET /graphql (development). */
+  landingPage?: boolean;
+}
+
+export interface Gatehouse {
+  app: FastifyInstance;
+  management: Auth0Management;
+  apiKeys: ApiKeyExchange;
+  cache: Keyv;
+  close(): Promise<void>;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+const SCHEMA_DIR = new URL("../schema/", import.meta.url);
+
+/** The SDL, one file per domain, in a stable order. */
+export function loadTypeDefs(): string {
+  const directory = SCHEMA_DIR.pathname;
+  return readdirSync(directory)
+    .filter((file) => file.endsWith(".graphql"))
+    .sort((a, b) => (a === "viewer.graphql" ? -1 : b === "viewer.graphql" ? 1 : a.localeCompare(b)))
+    .map((file) => readFileSync(join(directory, file), "utf8"))
+    .join("\n");
+}
+
+const CLIENT_ERROR_CODES = new Set([
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "BAD_USER_INPUT",
+  "UPSTREAM_UNAVAILABLE",
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+/** Errors with a code a client can act on pass; anything else is an internal error, logged, never shown. */
+function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) return formatted;
+  const original = (error as { originalError?: unknown }).originalError ?? error;
+  console.error(
+    `internal error at ${formatted.path?.join(".") ?? "request"}: ${(original as Error)?.name ?? "Error"}`,
+    {
+      status: (original as { statusCode?: unknown })?.statusCode,
+    },
+  );
+  return {
+    message: "Internal server error",
+    ...(formatted.path ? { path: formatted.path } : {}),
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  };
+}
+
+/**
+ * The composition root of one Gatehouse instance: everything that lives for the process is created here and
+ * passed down. Fetches the Management token before it answers, so bad Auth0 credentials stop start-up.
+ */
+export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
+  const cache = createCache(options.cacheUrl);
+  const tokens = new ManagementTokenSupplier(
+    { issuer: options.issuer, clientId: options.clientId, clientSecret: options.clientSecret },
+    cache,
+  );
+  await tokens.getToken();
+  const management = new Auth0Management(
+    { issuer: options.issuer, audience: options.audience, token: tokens.getToken },
+    cache,
+  );
+  const apiKeys = new ApiKeyExchange({ issuer: options.issuer, audience: options.audience }, cache);
+  const callers = new CallerResolver(
+    new AccessTokenVerifier({ issuer: options.issuer, audience: options.audience }),
+    apiKeys,
+    management,
+  );
+
+  const typeDefs = loadTypeDefs();
+  const resolvers = protectResolvers(
+    buildSchema(typeDefs),
+    allResolvers() as Record<string, Record<string, unknown>>,
+    permissions as unknown as Parameters<typeof protectResolvers>[2],
+  );
+
+  const app = Fastify({ logger: false, bodyLimit: 1_000_000 });
+  const plugins: ApolloServerPlugin<GatehouseContext>[] = [fastifyApolloDrainPlugin(app)];
+  if (!options.landingPage) plugins.push(ApolloServerPluginLandingPageDisabled());
+  const apollo = new ApolloServer<GatehouseContext>({
+    typeDefs,
+    resolvers,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError,
+    plugins,
+  });
+  await apollo.start();
+
+  const graphqlHandler = fastifyApolloHandler(apollo, {
+    context: async (request) => ({
+      caller: request.caller as Caller,
+      management,
+      loaders: createLoaders(management),
+      _shield: { cache: {} },
+    }),
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  app.route({
+    url: "/graphql",
+    method: ["GET", "POST", "OPTIONS"],
+    preHandler: async (request, reply) => {
+      try {
+        request.caller = await callers.resolve(request.headers.authorization);
+      } catch (error) {
+        if (!(error instanceof AuthenticationError)) throw error;
+        return reply
+          .code(401)
+          .header("www-authenticate", error.challenge)
+          .header("cache-control", "no-store")
+          .send({ errors: [{ message: error.description, extensions: { code: "UNAUTHENTICATED" } }] });
+      }
+    },
+    // The integration types its route's reply as a string; the 401 above sends JSON on the same route.
+    handler: graphqlHandler as unknown as RouteHandlerMethod,
+  });
+
+  return {
+    app,
+    management,
+    apiKeys,
+    cache,
+    async close() {
+      await app.close();
+      await apollo.stop();
+      await cache.disconnect().catch(() => undefined);
+    },
+  };
+}

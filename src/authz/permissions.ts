@@ -1,0 +1,98 @@
+import { allow, and, chain, or } from "graphql-shield";
+import type {
+  MutationResolvers,
+  PageInfoResolvers,
+  QueryResolvers,
+  TenantConnectionResolvers,
+  TenantResolvers,
+  UserConnectionResolvers,
+  UserResolvers,
+  ViewerResolvers,
+} from "../generated/graphql.js";
+import {
+  changesOnlyOwnProfile,
+  createsInOwnTenant,
+  grantsOnlyHeldPermissions,
+  hasPermission,
+  isAuthenticated,
+  isNotSelfArgument,
+  isOwnTenantArgument,
+  isSelf,
+  isSelfArgument,
+  isVisibleTenant,
+} from "./rules.js";
+import type { ShieldRule } from "./shield-rule.js";
+
+/** One rule for every field of a type: a field added to the schema without a rule does not compile. */
+type RulesFor<Resolvers> = { [Field in keyof Required<Resolvers>]: ShieldRule };
+
+export interface PermissionMap {
+  Query: RulesFor<QueryResolvers>;
+  Mutation: RulesFor<MutationResolvers>;
+  Viewer: RulesFor<ViewerResolvers>;
+  Tenant: RulesFor<TenantResolvers>;
+  TenantConnection: RulesFor<TenantConnectionResolvers>;
+  User: RulesFor<UserResolvers>;
+  UserConnection: RulesFor<UserConnectionResolvers>;
+  PageInfo: RulesFor<PageInfoResolvers>;
+}
+
+const readsUsers = hasPermission("read:users");
+/** Cross-tenant visibility of users is decided by the resolvers, which answer NOT_FOUND, never FORBIDDEN. */
+const readsUserById = or(isSelfArgument, readsUsers);
+
+/**
+ * Who may read or change what, field by field. Deny by default: the server refuses to start when a field
+ * of the schema has no entry here. `allow` fields cost nothing at run time.
+ */
+export const permissions: PermissionMap = {
+  Query: {
+    viewer: allow,
+    tenant: or(isOwnTenantArgument, hasPermission("read:tenants")),
+    tenants: hasPermission("read:tenants"),
+    user: readsUserById,
+    users: readsUsers,
+  },
+  Mutation: {
+    createUser: chain(
+      hasPermission("create:users"),
+      or(createsInOwnTenant, hasPermission("manage:tenants")),
+      grantsOnlyHeldPermissions,
+    ),
+    updateUser: or(and(isSelfArgument, changesOnlyOwnProfile), hasPermission("update:users")),
+    setUserBlocked: chain(hasPermission("update:users"), isNotSelfArgument),
+    deleteUser: chain(hasPermission("delete:users"), isNotSelfArgument),
+    assignRoles: chain(hasPermission("assign:roles"), grantsOnlyHeldPermissions),
+  },
+  Viewer: {
+    kind: allow,
+    subject: allow,
+    clientId: allow,
+    tenant: allow,
+    user: allow,
+    permissions: allow,
+  },
+  Tenant: {
+    id: allow,
+    name: allow,
+    displayName: allow,
+    plan: chain(hasPermission("read:tenant"), isVisibleTenant),
+    users: chain(readsUsers, isVisibleTenant),
+  },
+  TenantConnection: { nodes: allow, pageInfo: allow, totalCount: allow },
+  User: {
+    id: allow,
+    name: allow,
+    picture: allow,
+    emailVerified: allow,
+    createdAt: allow,
+    tenant: isAuthenticated,
+    email: or(isSelf, readsUsers),
+    roles: or(isSelf, hasPermission("read:roles")),
+    blocked: or(isSelf, hasPermission("update:users")),
+    lastLogin: or(isSelf, hasPermission("update:users")),
+    loginsCount: or(isSelf, hasPermission("update:users")),
+  },
+  UserConnection: { nodes: allow, pageInfo: allow, totalCount: allow },
+  PageInfo: { hasNextPage: allow, endCursor: allow },
+};

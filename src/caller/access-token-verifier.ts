@@ -1,0 +1,85 @@
+import { createHash } from "node:crypto";
+import { createRemoteJWKSet, errors, jwtVerify } from "jose";
+import { LRUCache } from "lru-cache";
+import { AuthenticationError } from "./authentication-error.js";
+
+/** The claims Gatehouse uses from a verified Auth0 access token. */
+export interface VerifiedToken {
+  sub: string;
+  azp: string | undefined;
+  gty: string | undefined;
+  orgId: string | undefined;
+  scope: string[];
+  permissions: string[];
+  /** Epoch seconds. */
+  exp: number;
+}
+
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+function describe(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return "the access token expired";
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return `the access token's ${error.claim} claim is not accepted`;
+  if (error instanceof errors.JOSEAlgNotAllowed) return "the access token must be signed with RS256";
+  if (error instanceof errors.JWKSNoMatchingKey) return "the access token was signed by an unknown key";
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return "the access token's signature is invalid";
+  return "the access token is malformed";
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
+
+/**
+ * Verifies Auth0 access tokens with jose against the issuer's JWKS: RS256 only, exact issuer, our audience,
+ * `exp` required, a few seconds of clock leeway. jose refetches the JWKS once when it meets an unknown `kid`
+ * (a key rotation). A verified token is remembered until it expires, keyed by its hash, so a client that
+ * repeats a token does not pay for a signature check each time.
+ */
+export class AccessTokenVerifier {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
+
+  constructor(private readonly options: { issuer: string; audience: string }) {
+    this.jwks = createRemoteJWKSet(new URL(`${options.issuer}.well-known/jwks.json`), {
+      cooldownDuration: 30_000,
+      timeoutDuration: 5_000,
+    });
+  }
+
+  async verify(token: string): Promise<VerifiedToken> {
+    const key = createHash("sha256").update(token).digest("base64url");
+    const remembered = this.verified.get(key);
+    if (remembered && remembered.exp + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000) return remembered;
+
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.jwks, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: ["RS256"],
+        requiredClaims: ["exp", "sub", "iat"],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      }));
+    } catch (error) {
+      if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout) {
+        throw new AuthenticationError("the token issuer's keys could not be fetched; try again shortly");
+      }
+      throw new AuthenticationError(describe(error));
+    }
+    const verified: VerifiedToken = {
+      sub: String(payload.sub),
+      azp: typeof payload.azp === "string" ? payload.azp : undefined,
+      gty: typeof payload.gty === "string" ? payload.gty : undefined,
+      orgId: typeof payload.org_id === "string" ? payload.org_id : undefined,
+      scope: typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [],
+      permissions: stringList(payload.permissions),
+      exp: payload.exp as number,
+    };
+    const ttl = verified.exp * 1000 - Date.now();
+    if (ttl > 0) this.verified.set(key, verified, { ttl });
+    return verified;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Bad or unusable credentials: the request gets HTTP 401 with an RFC 6750 `WWW-Authenticate` challenge and
+ * nothing executes. The description is safe to show: it never repeats the credentials.
+ */
+export class AuthenticationError extends Error {
+  constructor(
+    readonly description: string,
+    readonly oauthError: "invalid_token" | "invalid_request" = "invalid_token",
+  ) {
+    super(description);
+  }
+
+  get challenge(): string {
+    const description = this.description.replace(/["\\]/g, "'");
+    return `Bearer realm="gatehouse", error="${this.oauthError}", error_description="${description}"`;
+  }
+}

@@ -1,0 +1,170 @@
+import type { Auth0Management } from "../auth0/management.js";
+import type { ApiKeyExchange } from "./api-key-exchange.js";
+import type { AccessTokenVerifier, VerifiedToken } from "./access-token-verifier.js";
+import { AuthenticationError } from "./authentication-error.js";
+import { ANONYMOUS_CALLER, type Caller } from "./caller.js";
+
+/** RFC 6750 token68 characters: what a bearer token may be made of. */
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function malformedBasic(): AuthenticationError {
+  return new AuthenticationError(
+    "Basic credentials must be base64(client_id:client_secret)",
+    "invalid_request",
+  );
+}
+
+/** RFC 6749 §2.3.1 has clients form-encode the id and secret before base64; most do not, and both work. */
+function formDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    return value;
+  }
+}
+
+export type Credentials =
+  | { scheme: "none" }
+  | { scheme: "bearer"; token: string }
+  | { scheme: "basic"; clientId: string; clientSecret: string };
+
+/** Reads the Authorization header; anything malformed is a 401, never silently anonymous. */
+export function parseAuthorization(header: string | undefined): Credentials {
+  if (header === undefined) return { scheme: "none" };
+  const match = /^(\S+) (\S+)$/.exec(header.trim());
+  if (!match?.[1] || !match[2]) {
+    throw new AuthenticationError(
+      "the Authorization header must be 'Bearer <token>' or 'Basic <credentials>'",
+      "invalid_request",
+    );
+  }
+  const [, scheme, value] = match;
+  if (!TOKEN68.test(value))
+    throw new AuthenticationError("the Authorization header's credentials are malformed", "invalid_request");
+  switch (scheme.toLowerCase()) {
+    case "bearer":
+      return { scheme: "bearer", token: value };
+    case "basic": {
+      if (!BASE64.test(value)) throw malformedBasic();
+      const decoded = Buffer.from(value, "base64").toString("utf8");
+      const separator = decoded.indexOf(":");
+      if (separator <= 0 || separator === decoded.length - 1) throw malformedBasic();
+      return {
+        scheme: "basic",
+        clientId: formDecoded(decoded.slice(0, separator)),
+        clientSecret: formDecoded(decoded.slice(separator + 1)),
+      };
+    }
+    default:
+      throw new AuthenticationError(
+        `the '${scheme}' authorization scheme is not supported; use Bearer or Basic`,
+        "invalid_request",
+      );
+  }
+}
+
+/**
+ * Builds the request's Caller from its credentials: verifies the token (exchanging Basic API-key
+ * credentials for one first), recognises the kind of caller from the token and its client, and finds the
+ * tenant the request acts in.
+ */
+export class CallerResolver {
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly apiKeys: ApiKeyExchange,
+    private readonly management: Auth0Management,
+  ) {}
+
+  async resolve(authorization: string | undefined): Promise<Caller> {
+    const credentials = parseAuthorization(authorization);
+    switch (credentials.scheme) {
+      case "none":
+        return ANONYMOUS_CALLER;
+      case "bearer":
+        return this.fromToken(await this.verifier.verify(credentials.token));
+      case "basic": {
+        const token = await this.apiKeys.exchange(credentials.clientId, credentials.clientSecret);
+        const caller = await this.fromToken(await this.verifier.verify(token));
+        if (caller.kind !== "TENANT_APP")
+          throw new AuthenticationError("Basic credentials must be an API key");
+        return caller;
+      }
+    }
+  }
+
+  private async fromToken(token: VerifiedToken): Promise<Caller> {
+    if (token.gty === "client-credentials" || token.sub.endsWith("@clients")) return this.tenantApp(token);
+    return this.userOrPartner(token);
+  }
+
+  private async tenantApp(token: VerifiedToken): Promise<Caller> {
+    const clientId = token.azp ?? token.sub.slice(0, -"@clients".length);
+    // The client must still exist: a revoked API key's tokens stop working before they expire.
+    const client = await this.existingClient(clientId);
+    const tenantId = token.orgId ?? client.client_metadata?.tenant_id ?? null;
+    return {
+      kind: "TENANT_APP",
+      subject: token.sub,
+      userId: null,
+      clientId,
+      tenantId: typeof tenantId === "string" ? tenantId : null,
+      permissions: new Set(token.scope),
+    };
+  }
+
+  private async userOrPartner(token: VerifiedToken): Promise<Caller> {
+    if (!token.azp) throw new AuthenticationError("the access token names no client (azp)");
+    const client = await this.existingClient(token.azp);
+    const tenantId = token.orgId ?? (await this.onlyTenantOf(token.sub));
+    if (client.is_first_party !== false) {
+      return {
+        kind: "USER",
+        subject: token.sub,
+        userId: token.sub,
+        clientId: token.azp,
+        tenantId,
+        permissions: new Set(token.permissions),
+      };
+    }
+    if (client.client_metadata?.gatehouse_partner !== "true") {
+      throw new AuthenticationError(
+        "the access token's client is a third-party application that is not a Gatehouse partner",
+      );
+    }
+    return {
+      kind: "PARTNER",
+      subject: token.sub,
+      userId: token.sub,
+      clientId: token.azp,
+      tenantId,
+      // What a partner may do comes from its integration with the tenant; until then, nothing.
+      permissions: new Set<string>(),
+    };
+  }
+
+  private async existingClient(clientId: string) {
+    const client = await this.management.findClient(clientId).catch(() => {
+      throw new AuthenticationError(
+        "the token's client could not be checked because Auth0 is not answering; try again shortly",
+      );
+    });
+    if (!client) throw new AuthenticationError("the access token's client does not exist");
+    return client;
+  }
+
+  private async onlyTenantOf(userId: string): Promise<string | null> {
+    const tenants = await this.management.tenantsOfUser(userId).catch(() => {
+      throw new AuthenticationError(
+        "the user's tenant could not be found because Auth0 is not answering; try again shortly",
+      );
+    });
+    if (tenants.length > 1) {
+      throw new AuthenticationError(
+        "the user belongs to several tenants: request a token for one of them (the organization parameter)",
+      );
+    }
+    return tenants[0] ?? null;
+  }
+}

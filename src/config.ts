@@ -1,0 +1,81 @@
+import { resolve } from "node:path";
+
+/** Everything Gatehouse reads from its environment, validated once at start-up. */
+export interface Config {
+  /** The Auth0 tenant's base URL with a trailing slash: the token issuer. Unset: the embedded emulator. */
+  auth0Issuer: string | undefined;
+  audience: string;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  databaseUrl: string | undefined;
+  cacheUrl: string | undefined;
+  port: number;
+  host: string;
+  /** Port of the embedded emulator, when AUTH0_DOMAIN is unset. */
+  emulatorPort: number;
+  dataDir: string;
+}
+
+export class ConfigError extends Error {}
+
+/** `tenant.eu.auth0.com` → `https://tenant.eu.auth0.com/`; a full URL (emulator) is kept, with a trailing slash. */
+function issuerFromDomain(domain: string): string {
+  const withScheme = /^https?:\/\//.test(domain) ? domain : `https://${domain}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError(`AUTH0_DOMAIN must be a domain such as your-tenant.eu.auth0.com, got "${domain}"`);
+  }
+  if (url.pathname !== "/" || url.search || url.hash) {
+    throw new ConfigError(`AUTH0_DOMAIN must be a bare domain without a path, got "${domain}"`);
+  }
+  return `${url.origin}/`;
+}
+
+function port(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(`${name} must be a port number (0-65535), got "${raw}"`);
+  }
+  return value;
+}
+
+function url(name: string, raw: string | undefined, protocols: string[]): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(" or ")}), got an unparseable value`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(" or ")}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+/** Reads and checks the configuration; a bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const domain = env.AUTH0_DOMAIN?.trim() || undefined;
+  const clientId = env.AUTH0_CLIENT_ID?.trim() || undefined;
+  const clientSecret = env.AUTH0_CLIENT_SECRET || undefined;
+  if (domain) {
+    if (!clientId) throw new ConfigError("AUTH0_CLIENT_ID is required when AUTH0_DOMAIN is set");
+    if (!clientSecret) throw new ConfigError("AUTH0_CLIENT_SECRET is required when AUTH0_DOMAIN is set");
+  }
+  const audience = env.AUTH0_AUDIENCE?.trim() || "https://api.gatehouse.local";
+  return {
+    auth0Issuer: domain ? issuerFromDomain(domain) : undefined,
+    audience,
+    clientId,
+    clientSecret,
+    databaseUrl: url("DATABASE_URL", env.DATABASE_URL, ["postgres:", "postgresql:"]),
+    cacheUrl: url("CACHE_URL", env.CACHE_URL, ["redis:", "rediss:"]),
+    port: port("PORT", env.PORT, 4000),
+    emulatorPort: port("EMULATOR_PORT", env.EMULATOR_PORT, 4010),
+    host: env.HOST?.trim() || "127.0.0.1",
+    dataDir: resolve(env.DATA_DIR?.trim() || ".gatehouse"),
+  };
+}

@@ -1,0 +1,80 @@
+import { join } from "node:path";
+import { createGatehouse } from "./app.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+
+/** Where Gatehouse talks to Auth0: the configured tenant, or an embedded emulator started here. */
+async function auth0For(config: Config) {
+  if (config.auth0Issuer && config.clientId && config.clientSecret) {
+    return {
+      issuer: config.auth0Issuer,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      close: async () => {},
+    };
+  }
+  // The only place the server touches the emulator: the zero-configuration default of `npm start`.
+  const { startEmulator } = await import("./emulator/server.js");
+  const emulator = await startEmulator({
+    port: config.emulatorPort,
+    dataDir: join(config.dataDir, "emulator"),
+  });
+  console.log(`Embedded Auth0 emulator at ${emulator.url} (state in ${join(config.dataDir, "emulator")})`);
+  return {
+    issuer: emulator.issuer,
+    clientId: "gatehouse-server",
+    clientSecret: "gatehouse-server-secret",
+    close: () => emulator.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Gatehouse cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const auth0 = await auth0For(config);
+  const gatehouse = await createGatehouse({
+    issuer: auth0.issuer,
+    audience: config.audience,
+    clientId: auth0.clientId,
+    clientSecret: auth0.clientSecret,
+    cacheUrl: config.cacheUrl,
+    landingPage: !config.auth0Issuer,
+  });
+  const address = await gatehouse.app.listen({ port: config.port, host: config.host });
+
+  console.log(`Gatehouse GraphQL at ${address}/graphql (open it in a browser for Apollo Sandbox)`);
+  if (!config.auth0Issuer) {
+    console.log(
+      "Get a token for a seeded user (password Gatehouse-dev-1), then send it as 'Authorization: Bearer <token>':",
+    );
+    console.log(
+      `  curl -s ${auth0.issuer}oauth/token -d grant_type=password -d client_id=gatehouse-spa ` +
+        `-d username=admin@acme.test -d password=Gatehouse-dev-1 -d audience=${config.audience}`,
+    );
+    console.log(
+      `Or call as Acme's back end with its API key: curl -u acme-backend:acme-backend-secret ${address}/graphql …`,
+    );
+  }
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void gatehouse
+        .close()
+        .then(() => auth0.close())
+        .then(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`Gatehouse cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
