@@ -1,0 +1,250 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { EmulatorContext } from "../context.js";
+import { OAuthError } from "../errors.js";
+import {
+  GATEHOUSE_API,
+  type StoredClient,
+  type StoredRefreshToken,
+  type StoredResourceServer,
+  type StoredUser,
+  type StoredUserGrant,
+} from "../model.js";
+import { newId } from "../store.js";
+import { issueAccessToken } from "../tokens.js";
+import { issueIdToken } from "./id-token.js";
+import type { TokenResponse } from "./token.js";
+
+/** The OpenID Connect scopes the emulator knows; any other requested scope must be one of the API's. */
+export const OIDC_SCOPES = ["openid", "profile", "email", "offline_access"];
+
+function isOidcScope(scope: string): boolean {
+  return OIDC_SCOPES.includes(scope);
+}
+
+/**
+ * Without `audience`, an Auth0 tenant uses its "Default Audience" setting; the emulated tenant has it set
+ * to the Gatehouse API, so a token request that forgets the audience still gets a usable JWT.
+ */
+export function resolveAudience(ctx: EmulatorContext, audience: string | undefined): StoredResourceServer {
+  const identifier = audience || GATEHOUSE_API;
+  const server = ctx.store.findResourceServer(identifier);
+  if (!server) throw new OAuthError(403, "access_denied", `Service not found: ${identifier}`);
+  return server;
+}
+
+/** A user's consent to a third-party client for one API, if they gave one. */
+export function findUserGrant(
+  ctx: EmulatorContext,
+  clientId: string,
+  userId: string,
+  audience: string,
+): StoredUserGrant | undefined {
+  return Object.values(ctx.store.data.userGrants).find(
+    (grant) => grant.clientID === clientId && grant.user_id === userId && grant.audience === audience,
+  );
+}
+
+/** What a third-party client may ever get for users on an API: its client grant with `subject_type: user`. */
+function userAccessPolicy(ctx: EmulatorContext, clientId: string, audience: string): string[] {
+  const grant = Object.values(ctx.store.data.clientGrants).find(
+    (candidate) =>
+      candidate.client_id === clientId &&
+      candidate.audience === audience &&
+      candidate.subject_type === "user",
+  );
+  return grant?.scope ?? [];
+}
+
+function apiScopesRequested(server: StoredResourceServer, requested: string[]): string[] {
+  // Users never get Management API scopes this way: Auth0 only hands them `*:current_user` scopes there,
+  // which the emulator does not model, and the emulated Management API would otherwise honour them.
+  if (server.is_system) return [];
+  return requested.filter(
+    (scope) => !isOidcScope(scope) && server.scopes.some((defined) => defined.value === scope),
+  );
+}
+
+/**
+ * The scopes a third-party client's user is asked to consent to: the OIDC scopes requested and the API
+ * scopes requested that the client's user access policy allows at all.
+ */
+export function consentableScopes(
+  ctx: EmulatorContext,
+  client: StoredClient,
+  server: StoredResourceServer,
+  requested: string[],
+): string[] {
+  const allowed = userAccessPolicy(ctx, client.client_id, server.identifier);
+  const apiScopes = apiScopesRequested(server, requested).filter((scope) => allowed.includes(scope));
+  return requested.filter((scope) => isOidcScope(scope) || apiScopes.includes(scope));
+}
+
+/** Does an existing consent already cover everything this request would ask the user for? */
+export function consentCovers(grant: StoredUserGrant | undefined, scopes: string[]): boolean {
+  return grant !== undefined && scopes.every((scope) => grant.scope.includes(scope));
+}
+
+/** Records (or widens) a user's consent to a third-party client, as Auth0 does on "Accept". */
+export function recordConsent(
+  ctx: EmulatorContext,
+  clientId: string,
+  userId: string,
+  audience: string,
+  scopes: string[],
+): StoredUserGrant {
+  const existing = findUserGrant(ctx, clientId, userId, audience);
+  if (existing) {
+    existing.scope = [...new Set([...existing.scope, ...scopes])];
+    return existing;
+  }
+  const grant: StoredUserGrant = {
+    id: newId(""),
+    clientID: clientId,
+    user_id: userId,
+    audience,
+    scope: scopes,
+  };
+  ctx.store.data.userGrants[grant.id] = grant;
+  return grant;
+}
+
+export interface UserAccess {
+  /** The token's `scope`, in the order it was requested. */
+  scope: string[];
+  /** The `permissions` claim, where the API puts permissions in its tokens. */
+  permissions?: string[];
+  /** Whether a refresh token may be issued (and `offline_access` stays in the scope). */
+  offline: boolean;
+  /** The consent a third-party client's access rests on. */
+  grantId?: string;
+}
+
+/**
+ * What a user's token may carry, computed from the current state each time (also on refresh):
+ * for a first-party client the requested API scopes the user holds as RBAC permissions; for a third-party
+ * client, requested ∩ consented ∩ the client's user access grant ∩ the user's permissions — and then its
+ * `permissions` claim is that same intersection, never the user's full permissions.
+ */
+export function userAccess(
+  ctx: EmulatorContext,
+  client: StoredClient,
+  userId: string,
+  server: StoredResourceServer,
+  requested: string[],
+): UserAccess {
+  const userPermissions = server.enforce_policies
+    ? ctx.store.userPermissions(userId, server.identifier)
+    : undefined;
+  let apiScopes = apiScopesRequested(server, requested);
+  if (userPermissions) apiScopes = apiScopes.filter((scope) => userPermissions.includes(scope));
+  let oidcScopes = requested.filter(isOidcScope);
+  let permissions = userPermissions;
+  let grantId: string | undefined;
+
+  if (!client.is_first_party) {
+    const consent = findUserGrant(ctx, client.client_id, userId, server.identifier);
+    const consented = consent?.scope ?? [];
+    const allowed = userAccessPolicy(ctx, client.client_id, server.identifier);
+    apiScopes = apiScopes.filter((scope) => consented.includes(scope) && allowed.includes(scope));
+    oidcScopes = oidcScopes.filter((scope) => consented.includes(scope));
+    permissions = userPermissions?.filter((permission) => apiScopes.includes(permission));
+    grantId = consent?.id;
+  }
+
+  const offline =
+    oidcScopes.includes("offline_access") &&
+    server.allow_offline_access &&
+    client.grant_types.includes("refresh_token");
+  const scope = requested.filter(
+    (value, index) =>
+      requested.indexOf(value) === index &&
+      ((oidcScopes.includes(value) && (value !== "offline_access" || offline)) || apiScopes.includes(value)),
+  );
+  const permissionsInToken = server.enforce_policies && server.token_dialect === "access_token_authz";
+  return { scope, permissions: permissionsInToken ? permissions : undefined, offline, grantId };
+}
+
+/** Counts a successful login on the user's profile, as Auth0 does. */
+export function recordLogin(user: StoredUser): void {
+  const now = new Date().toISOString();
+  user.last_login = now;
+  user.updated_at = now;
+  user.logins_count += 1;
+}
+
+export function refreshTokenId(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+function storeRefreshToken(
+  ctx: EmulatorContext,
+  record: Omit<StoredRefreshToken, "id" | "created_at">,
+): string {
+  // Auth0 refresh tokens are opaque; only a hash is kept, so a leaked state file does not leak them.
+  const token = `v1.${randomBytes(48).toString("base64url")}`;
+  const id = refreshTokenId(token);
+  ctx.store.data.refreshTokens[id] = { id, ...record, created_at: new Date().toISOString() };
+  return token;
+}
+
+export interface UserTokenRequest {
+  client: StoredClient;
+  user: StoredUser;
+  server: StoredResourceServer;
+  /** What the client asked for; the refresh token remembers it so refreshing recomputes from it. */
+  requestedScope: string[];
+  orgId?: string;
+  nonce?: string;
+  /** Only the password grants mark their tokens (`gty: password`). */
+  grantType?: "password";
+  /** False when refreshing: Auth0 (without rotation) keeps the refresh token the client already has. */
+  mayIssueRefreshToken: boolean;
+}
+
+/** The token response for a user: access token, ID token with `openid`, refresh token with offline access. */
+export async function issueUserTokens(
+  ctx: EmulatorContext,
+  request: UserTokenRequest,
+): Promise<TokenResponse> {
+  const { client, user, server } = request;
+  const access = userAccess(ctx, client, user.user_id, server, request.requestedScope);
+  const openid = access.scope.includes("openid");
+  const accessToken = await issueAccessToken(ctx, {
+    subject: user.user_id,
+    clientId: client.client_id,
+    audience: server.identifier,
+    scope: access.scope,
+    grantType: request.grantType,
+    permissions: access.permissions,
+    orgId: request.orgId,
+    openid,
+  });
+  const refreshToken =
+    request.mayIssueRefreshToken && access.offline
+      ? storeRefreshToken(ctx, {
+          client_id: client.client_id,
+          user_id: user.user_id,
+          audience: server.identifier,
+          scope: request.requestedScope,
+          ...(request.orgId ? { org_id: request.orgId } : {}),
+          ...(access.grantId ? { grant_id: access.grantId } : {}),
+        })
+      : undefined;
+  const idToken = openid
+    ? await issueIdToken(ctx, {
+        user,
+        clientId: client.client_id,
+        scope: access.scope,
+        orgId: request.orgId,
+        nonce: request.nonce,
+      })
+    : undefined;
+  return {
+    access_token: accessToken.accessToken,
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    ...(idToken ? { id_token: idToken } : {}),
+    scope: access.scope.join(" "),
+    expires_in: accessToken.expiresIn,
+    token_type: "Bearer",
+  };
+}

@@ -1,0 +1,266 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEED_PASSWORD } from "../../src/emulator/seed.js";
+import type { RunningEmulator } from "../../src/emulator/server.js";
+import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
+import { codeOf, createUser, logIn, PARTNER, pkcePair, SPA, verifiedClaims } from "./user-login.js";
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await emulatorOnFreePort();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+function token(fields: Record<string, string>) {
+  return postForm(`${emulator.url}/oauth/token`, fields);
+}
+
+async function spaPasswordLogin(username: string, password: string, scope: string, audience = GATEHOUSE_API) {
+  const response = await token({
+    grant_type: "password",
+    client_id: SPA.clientId,
+    username,
+    password,
+    audience,
+    scope,
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+function refreshForSpa(refreshToken: string, extra: Record<string, string> = {}) {
+  return token({
+    grant_type: "refresh_token",
+    client_id: SPA.clientId,
+    refresh_token: refreshToken,
+    ...extra,
+  });
+}
+
+function refreshForPartner(refreshToken: string) {
+  return token({
+    grant_type: "refresh_token",
+    client_id: PARTNER.clientId,
+    client_secret: PARTNER.clientSecret,
+    refresh_token: refreshToken,
+  });
+}
+
+/** Initech CMS logs a user in, with consent, asking for offline access; returns the token response. */
+async function partnerLogin(username: string, password: string, scope: string) {
+  const { callback } = await logIn(emulator, {
+    ...PARTNER,
+    username,
+    password,
+    scope,
+    consent: "accept",
+  });
+  const response = await token({
+    grant_type: "authorization_code",
+    client_id: PARTNER.clientId,
+    client_secret: PARTNER.clientSecret,
+    code: codeOf(callback),
+    redirect_uri: PARTNER.callback,
+  });
+  if (response.status !== 200) throw new Error(`code exchange failed: ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+const UNKNOWN_REFRESH_TOKEN = {
+  error: "invalid_grant",
+  error_description: "Unknown or invalid refresh token.",
+};
+
+describe("refresh tokens", () => {
+  it("the SPA refreshes Ada's tokens: same claims, new times, no gty, and the refresh token stays the same", async () => {
+    const login = await spaPasswordLogin(
+      "admin@acme.test",
+      SEED_PASSWORD,
+      "openid offline_access read:users",
+    );
+    expect(login.refresh_token).toEqual(expect.any(String));
+    expect(login.scope).toBe("openid offline_access read:users");
+
+    const response = await refreshForSpa(login.refresh_token as string);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      access_token: expect.any(String),
+      id_token: expect.any(String),
+      scope: "openid offline_access read:users",
+      expires_in: 86400,
+      token_type: "Bearer",
+    });
+    const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
+    expect(access).toEqual({
+      iss: emulator.issuer,
+      sub: "auth0|acme-admin",
+      aud: [GATEHOUSE_API, `${emulator.issuer}userinfo`],
+      iat: expect.any(Number),
+      exp: (access.iat as number) + 86400,
+      scope: "openid offline_access read:users",
+      azp: "gatehouse-spa",
+      permissions: expect.arrayContaining(["read:users", "delete:users", "read:audit"]),
+    });
+    const id = await verifiedClaims(emulator, response.body.id_token as string, SPA.clientId);
+    expect(id.sub).toBe("auth0|acme-admin");
+
+    // Usable again: without rotation a refresh token lasts until revoked.
+    expect((await refreshForSpa(login.refresh_token as string)).status).toBe(200);
+  });
+
+  it("only a hash of the refresh token is kept", async () => {
+    const login = await spaPasswordLogin("member@acme.test", SEED_PASSWORD, "offline_access read:users");
+    const refreshToken = login.refresh_token as string;
+    const state = JSON.stringify(emulator.context.store.data);
+    expect(state).not.toContain(refreshToken);
+    const id = createHash("sha256").update(refreshToken).digest("hex");
+    expect(emulator.context.store.data.refreshTokens[id]).toEqual({
+      id,
+      client_id: "gatehouse-spa",
+      user_id: "auth0|acme-member",
+      audience: GATEHOUSE_API,
+      scope: ["offline_access", "read:users"],
+      created_at: expect.any(String),
+    });
+  });
+
+  it("an organization login's refresh keeps its org_id", async () => {
+    const pkce = pkcePair();
+    const { callback } = await logIn(emulator, {
+      ...SPA,
+      username: "member@globex.test",
+      password: SEED_PASSWORD,
+      scope: "offline_access read:users",
+      organization: "org_globex",
+      pkce,
+    });
+    const login = await token({
+      grant_type: "authorization_code",
+      client_id: SPA.clientId,
+      code: codeOf(callback),
+      code_verifier: pkce.verifier,
+      redirect_uri: SPA.callback,
+    });
+    const response = await refreshForSpa(login.body.refresh_token as string);
+    expect(response.status).toBe(200);
+    const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
+    expect(access.org_id).toBe("org_globex");
+  });
+
+  it("a refresh recomputes permissions from the user's current roles", async () => {
+    const user = await createUser(emulator, { roles: ["rol_user_manager"], organization: "org_acme" });
+    const login = await spaPasswordLogin(user.email, user.password, "offline_access read:users update:users");
+    expect(login.scope).toBe("offline_access read:users update:users");
+
+    // Demoted from user-manager to member after the login.
+    emulator.context.store.data.userRoles[user.user_id] = ["rol_member"];
+
+    const response = await refreshForSpa(login.refresh_token as string);
+    expect(response.status).toBe(200);
+    expect(response.body.scope).toBe("offline_access read:users");
+    const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
+    expect(access.permissions).toEqual(["read:users"]);
+  });
+
+  it("scope may narrow a refresh, never widen it", async () => {
+    const login = await spaPasswordLogin(
+      "manager@acme.test",
+      SEED_PASSWORD,
+      "offline_access read:users update:users",
+    );
+    const response = await refreshForSpa(login.refresh_token as string, { scope: "read:users create:users" });
+    expect(response.status).toBe(200);
+    expect(response.body.scope).toBe("read:users");
+  });
+
+  it("no refresh token without offline_access, or for an API that does not allow offline access", async () => {
+    const online = await spaPasswordLogin("member@acme.test", SEED_PASSWORD, "openid read:users");
+    expect(online.refresh_token).toBeUndefined();
+
+    const management = await spaPasswordLogin(
+      "member@acme.test",
+      SEED_PASSWORD,
+      "openid offline_access",
+      emulator.context.managementAudience,
+    );
+    expect(management.refresh_token).toBeUndefined();
+    expect(management.scope).toBe("openid");
+  });
+
+  it("a refresh token is bound to its client, and an unknown one is refused", async () => {
+    const login = await spaPasswordLogin("member@acme.test", SEED_PASSWORD, "offline_access read:users");
+    const stolen = await refreshForPartner(login.refresh_token as string);
+    expect(stolen.status).toBe(403);
+    expect(stolen.body).toEqual(UNKNOWN_REFRESH_TOKEN);
+
+    const unknown = await refreshForSpa("v1.not-a-token");
+    expect(unknown.status).toBe(403);
+    expect(unknown.body).toEqual(UNKNOWN_REFRESH_TOKEN);
+  });
+
+  it("a refresh for a user blocked since the login is 401 user is blocked", async () => {
+    const user = await createUser(emulator, { roles: ["rol_member"] });
+    const login = await spaPasswordLogin(user.email, user.password, "offline_access read:users");
+    const profile = emulator.context.store.data.users[user.user_id];
+    if (profile) profile.blocked = true;
+    const response = await refreshForSpa(login.refresh_token as string);
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ error: "unauthorized", error_description: "user is blocked" });
+  });
+
+  it("Initech CMS refreshes Mia's token until she withdraws her consent, then the refresh token is dead", async () => {
+    const login = await partnerLogin(
+      "member@acme.test",
+      SEED_PASSWORD,
+      "openid read:users update:users offline_access",
+    );
+    expect(login.scope).toBe("openid read:users offline_access");
+
+    const refreshed = await refreshForPartner(login.refresh_token as string);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.scope).toBe("openid read:users offline_access");
+    const access = await verifiedClaims(emulator, refreshed.body.access_token as string, GATEHOUSE_API);
+    expect(access).toEqual({
+      iss: emulator.issuer,
+      sub: "auth0|acme-member",
+      aud: [GATEHOUSE_API, `${emulator.issuer}userinfo`],
+      iat: expect.any(Number),
+      exp: (access.iat as number) + 86400,
+      scope: "openid read:users offline_access",
+      azp: "initech-cms",
+      permissions: ["read:users"],
+    });
+
+    const grant = Object.values(emulator.context.store.data.userGrants).find(
+      (candidate) => candidate.user_id === "auth0|acme-member" && candidate.clientID === "initech-cms",
+    );
+    if (!grant) throw new Error("the consent was not recorded");
+    emulator.context.store.deleteUserGrant(grant.id);
+
+    const revoked = await refreshForPartner(login.refresh_token as string);
+    expect(revoked.status).toBe(403);
+    expect(revoked.body).toEqual(UNKNOWN_REFRESH_TOKEN);
+  });
+
+  it("a third-party refresh follows the client grant as it is now", async () => {
+    const user = await createUser(emulator, { roles: ["rol_user_manager"], organization: "org_acme" });
+    const login = await partnerLogin(user.email, user.password, "offline_access read:users update:users");
+    expect(login.scope).toBe("offline_access read:users update:users");
+
+    const clientGrant = emulator.context.store.data.clientGrants.cgr_initech_cms;
+    if (!clientGrant) throw new Error("the seed's Initech client grant is missing");
+    const before = clientGrant.scope;
+    clientGrant.scope = ["read:users"];
+    try {
+      const response = await refreshForPartner(login.refresh_token as string);
+      expect(response.status).toBe(200);
+      expect(response.body.scope).toBe("offline_access read:users");
+      const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
+      expect(access.permissions).toEqual(["read:users"]);
+    } finally {
+      clientGrant.scope = before;
+    }
+  });
+});

@@ -1,0 +1,183 @@
+// Drives the emulator's interactive login the way a program without a browser must: follow the redirects by
+// hand, read the hidden `state` out of each HTML form, and post the form fields back. No cookies.
+import { createHash, randomBytes } from "node:crypto";
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
+import type { RunningEmulator } from "../../src/emulator/server.js";
+import { GATEHOUSE_API, postForm } from "./helpers.js";
+
+export const SPA = { clientId: "gatehouse-spa", callback: "http://127.0.0.1:4000/callback" };
+export const PARTNER = {
+  clientId: "initech-cms",
+  clientSecret: "initech-cms-secret",
+  callback: "http://127.0.0.1:4020/callback",
+};
+
+export interface Pkce {
+  verifier: string;
+  challenge: string;
+}
+
+export function pkcePair(): Pkce {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+}
+
+/** `GET /authorize` without following the redirect. */
+export function authorize(emulator: RunningEmulator, params: Record<string, string>): Promise<Response> {
+  return fetch(`${emulator.url}/authorize?${new URLSearchParams(params).toString()}`, { redirect: "manual" });
+}
+
+/** Where a redirect points, resolved against the emulator (the login pages are relative). */
+export function locationOf(emulator: RunningEmulator, response: { headers: Headers }): URL {
+  const location = response.headers.get("location");
+  if (!location) throw new Error("expected a redirect");
+  return new URL(location, emulator.url);
+}
+
+/** The value of the hidden `state` input of a login page form. */
+export function hiddenState(html: string): string {
+  const match = /<input type="hidden" name="state" value="([^"]+)">/.exec(html);
+  if (!match?.[1]) throw new Error(`no hidden state in the page:\n${html}`);
+  return match[1];
+}
+
+/** Opens the login page a redirect points at and submits the form with an email and password. */
+export async function submitLogin(
+  emulator: RunningEmulator,
+  loginPage: URL,
+  username: string,
+  password: string,
+): Promise<Awaited<ReturnType<typeof postForm>>> {
+  const page = await fetch(loginPage, { redirect: "manual" });
+  if (page.status !== 200) throw new Error(`login page answered ${page.status}`);
+  const state = hiddenState(await page.text());
+  return postForm(`${emulator.url}/u/login`, { state, username, password });
+}
+
+/** Opens the consent page a redirect points at and answers it. */
+export async function answerConsent(
+  emulator: RunningEmulator,
+  consentPage: URL,
+  action: "accept" | "deny",
+): Promise<Awaited<ReturnType<typeof postForm>>> {
+  const page = await fetch(consentPage, { redirect: "manual" });
+  if (page.status !== 200) throw new Error(`consent page answered ${page.status}`);
+  const state = hiddenState(await page.text());
+  return postForm(`${emulator.url}/u/consent`, { state, action });
+}
+
+export interface LoginOptions {
+  clientId: string;
+  callback: string;
+  username: string;
+  password: string;
+  scope: string;
+  audience?: string;
+  organization?: string;
+  pkce?: Pkce;
+  state?: string;
+  nonce?: string;
+  /** How to answer the consent page if it is shown; a login that meets an unexpected page fails. */
+  consent?: "accept" | "deny";
+}
+
+/**
+ * Runs `/authorize` → login → (consent) and returns the callback URL the emulator redirected to, and
+ * whether the consent page was shown on the way.
+ */
+export async function logIn(
+  emulator: RunningEmulator,
+  options: LoginOptions,
+): Promise<{ callback: URL; consentShown: boolean }> {
+  const started = await authorize(emulator, {
+    response_type: "code",
+    client_id: options.clientId,
+    redirect_uri: options.callback,
+    scope: options.scope,
+    audience: options.audience ?? GATEHOUSE_API,
+    state: options.state ?? "app-state",
+    ...(options.nonce ? { nonce: options.nonce } : {}),
+    ...(options.organization ? { organization: options.organization } : {}),
+    ...(options.pkce ? { code_challenge: options.pkce.challenge, code_challenge_method: "S256" } : {}),
+  });
+  if (started.status !== 302)
+    throw new Error(`/authorize answered ${started.status}: ${await started.text()}`);
+  const loggedIn = await submitLogin(
+    emulator,
+    locationOf(emulator, started),
+    options.username,
+    options.password,
+  );
+  if (loggedIn.status !== 302) throw new Error(`/u/login answered ${loggedIn.status}`);
+  const next = locationOf(emulator, loggedIn);
+  if (next.pathname !== "/u/consent") return { callback: next, consentShown: false };
+  if (!options.consent) throw new Error("the consent page was shown, and the test did not expect it");
+  const answered = await answerConsent(emulator, next, options.consent);
+  if (answered.status !== 302) throw new Error(`/u/consent answered ${answered.status}`);
+  return { callback: locationOf(emulator, answered), consentShown: true };
+}
+
+/** The `code` of a callback URL, failing when the emulator redirected with an error instead. */
+export function codeOf(callback: URL): string {
+  const code = callback.searchParams.get("code");
+  if (!code) throw new Error(`no code in ${callback.toString()}`);
+  return code;
+}
+
+/** Verifies a token against the emulator's published JWKS, as Gatehouse will. */
+export async function verifiedClaims(
+  emulator: RunningEmulator,
+  token: string,
+  audience: string,
+): Promise<JWTPayload> {
+  const jwks = createRemoteJWKSet(new URL(`${emulator.url}/.well-known/jwks.json`));
+  const { payload } = await jwtVerify(token, jwks, {
+    issuer: emulator.issuer,
+    audience,
+    algorithms: ["RS256"],
+  });
+  return payload;
+}
+
+let userCounter = 0;
+
+export interface NewUser {
+  user_id: string;
+  email: string;
+  password: string;
+}
+
+/**
+ * A fresh database user for one test, with roles and an organization. Goes through the Management API.
+ */
+export async function createUser(
+  emulator: RunningEmulator,
+  fields: { name?: string; blocked?: boolean; roles?: string[]; organization?: string } = {},
+): Promise<NewUser> {
+  userCounter += 1;
+  const email = `user${userCounter}.${Date.now()}@login.test`;
+  const password = "Login-test-pass-1";
+  const store = emulator.context.store;
+  const { hashPassword } = await import("../../src/emulator/passwords.js");
+  const user_id = `auth0|login-test-${userCounter}-${Date.now()}`;
+  const now = new Date().toISOString();
+  store.data.users[user_id] = {
+    user_id,
+    email,
+    email_verified: false,
+    name: fields.name ?? email,
+    nickname: email.split("@")[0] ?? email,
+    picture: "https://example.test/p.png",
+    blocked: fields.blocked ?? false,
+    connection: "Username-Password-Authentication",
+    password_hash: hashPassword(password),
+    app_metadata: {},
+    user_metadata: {},
+    created_at: now,
+    updated_at: now,
+    logins_count: 0,
+  };
+  if (fields.roles) store.data.userRoles[user_id] = fields.roles;
+  if (fields.organization) store.data.members[fields.organization]?.push(user_id);
+  return { user_id, email, password };
+}
