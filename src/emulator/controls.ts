@@ -40,6 +40,9 @@ export interface Stats {
   faulted: number;
 }
 
+/** What the headers say when no rate limit is set: a bucket far larger than a test or a developer uses. */
+const UNLIMITED = 1000;
+
 function emptyStats(): Stats {
   return {
     tokenRequests: {},
@@ -62,6 +65,39 @@ function globToRegExp(glob: string): RegExp {
     .map((part) => part.replace(/\*/g, "[^/]*"))
     .join(".*");
   return new RegExp(`^${pattern}$`);
+}
+
+function isPositiveInteger(value: unknown): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value > 0;
+}
+
+/**
+ * Refuses a fault spec that would silently do nothing or something else than meant: a typo here should
+ * fail the test that sets it up, not make it pass without the fault.
+ */
+function checkFaultSpec(spec: FaultSpec): void {
+  if (typeof spec !== "object" || spec === null) throw new Error("a fault is a JSON object");
+  if (typeof spec.path !== "string" || !spec.path.startsWith("/")) {
+    throw new Error("a fault needs a path pattern starting with /");
+  }
+  if (spec.method !== undefined && (typeof spec.method !== "string" || !/^[A-Za-z]+$/.test(spec.method))) {
+    throw new Error("method must be an HTTP method such as GET");
+  }
+  if (
+    spec.status !== undefined &&
+    !(isPositiveInteger(spec.status) && spec.status >= 100 && spec.status <= 599)
+  ) {
+    throw new Error("status must be an HTTP status code (100-599)");
+  }
+  if (spec.delayMs !== undefined && !(isPositiveInteger(spec.delayMs) || spec.delayMs === 0)) {
+    throw new Error("delayMs must be a whole number of milliseconds");
+  }
+  if (spec.status === undefined && !spec.delayMs) {
+    throw new Error("a fault needs a status, a delayMs, or both");
+  }
+  if (spec.times !== undefined && !isPositiveInteger(spec.times)) {
+    throw new Error("times must be a positive whole number");
+  }
 }
 
 /**
@@ -95,10 +131,9 @@ export class Controls {
     increment(this.stats.management, `${method} ${route}`);
   }
 
+  /** Arms a fault; throws a message a test author can act on when the spec makes no sense. */
   addFault(spec: FaultSpec): number {
-    if (typeof spec.path !== "string" || !spec.path.startsWith("/")) {
-      throw new Error("a fault needs a path pattern starting with /");
-    }
+    checkFaultSpec(spec);
     const id = this.nextFaultId++;
     this.faults.push({
       ...spec,
@@ -140,22 +175,28 @@ export class Controls {
    */
   takeRateLimitToken(): { allowed: boolean; limit: number; remaining: number; reset: number } {
     const nowMs = Date.now();
-    const nowSeconds = Math.ceil(nowMs / 1000);
     const bucket = this.rateLimit;
-    if (!bucket) return { allowed: true, limit: 1000, remaining: 999, reset: nowSeconds };
-    const elapsed = (nowMs - bucket.updatedAt) / 1000;
-    bucket.tokens = Math.min(bucket.limit, bucket.tokens + elapsed * bucket.refillPerSecond);
+    if (!bucket) {
+      return { allowed: true, limit: UNLIMITED, remaining: UNLIMITED - 1, reset: Math.ceil(nowMs / 1000) };
+    }
+    const elapsedSeconds = (nowMs - bucket.updatedAt) / 1000;
+    bucket.tokens = Math.min(bucket.limit, bucket.tokens + elapsedSeconds * bucket.refillPerSecond);
     bucket.updatedAt = nowMs;
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
+    // Refills add up in floating point; a client that waited exactly until the reset must not be refused
+    // for lacking a billionth of a token.
+    const allowed = bucket.tokens >= 1 - 1e-9;
+    if (allowed) bucket.tokens = Math.max(0, bucket.tokens - 1);
     else this.stats.rateLimited += 1;
-    const secondsToNextToken = allowed ? 0 : (1 - bucket.tokens) / bucket.refillPerSecond;
+    // Refused: when the next token is back, the instant a retry succeeds (the auth0 SDK sleeps until
+    // `reset * 1000 - Date.now()`). Served: when the bucket is full again. Rounded up to whole epoch
+    // seconds, as Auth0 sends them, so the instant named is never before the token is back.
+    const tokensToWaitFor = allowed ? bucket.limit - bucket.tokens : 1 - bucket.tokens;
+    const readyAtMs = nowMs + (tokensToWaitFor / bucket.refillPerSecond) * 1000;
     return {
       allowed,
       limit: bucket.limit,
       remaining: Math.floor(bucket.tokens),
-      // Epoch seconds at which a request will succeed again, as Auth0's header.
-      reset: Math.ceil(nowMs / 1000 + secondsToNextToken),
+      reset: Math.ceil(readyAtMs / 1000),
     };
   }
 }

@@ -14,7 +14,11 @@ function parsePort(raw: string | undefined): number {
 
 const port = parsePort(process.env.EMULATOR_PORT);
 const dataDir = resolve(process.env.EMULATOR_DATA_DIR ?? ".gatehouse/emulator");
-const emulator = await startEmulator({ port, dataDir });
+const emulator = await startEmulator({ port, dataDir }).catch((error: unknown) => {
+  // A port in use or an unreadable state file: say which, without a stack trace to dig through.
+  console.error(`The emulator did not start: ${(error as Error).message}`);
+  process.exit(1);
+});
 
 console.log(`Local Auth0 emulator at ${emulator.url} (issuer ${emulator.issuer}), state in ${dataDir}`);
 console.log(`Seeded users sign in with password ${SEED_PASSWORD}. A machine token for acme's back end:`);

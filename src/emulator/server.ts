@@ -119,7 +119,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const displayHost = host.includes(":") ? `[${host}]` : host;
   const issuer = `http://${displayHost}:${port}/`;
 
-  const store = new EmulatorStore(issuer, options.dataDir);
+  let store: EmulatorStore;
+  try {
+    store = new EmulatorStore(issuer, options.dataDir);
+  } catch (error) {
+    // An unreadable state file: give the port back rather than hold it with a server that never answers.
+    httpServer.close();
+    throw error;
+  }
   const keys = new KeyRing(store, options.keyGraceSeconds ?? 3600);
   await keys.ensureKey();
   const ctx: EmulatorContext = {

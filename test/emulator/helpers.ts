@@ -64,3 +64,20 @@ export function managementToken(
     extra,
   );
 }
+
+/** Calls one of the emulator's test controls, `/__emulator/<control>`, with an optional JSON body. */
+export async function emulatorControl(
+  emulator: RunningEmulator,
+  method: "GET" | "POST" | "DELETE",
+  control: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${emulator.url}/__emulator/${control}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}

@@ -1,0 +1,241 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ResourceServersClient } from "auth0/resourceServers";
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { afterAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../src/emulator/server.js";
+import { startEmulator } from "../../src/emulator/server.js";
+import {
+  clientCredentialsToken,
+  emulatorControl,
+  emulatorOnFreePort,
+  GATEHOUSE_API,
+  managementToken,
+  postForm,
+} from "./helpers.js";
+
+const STATE_FILE = "emulator-state.json";
+
+const dataDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function freshDataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "gatehouse-emulator-"));
+  dataDirs.push(dir);
+  return dir;
+}
+
+function acmeBackendToken(emulator: RunningEmulator): Promise<string> {
+  return clientCredentialsToken(emulator, "acme-backend", "acme-backend-secret", GATEHOUSE_API);
+}
+
+/** Ada signs in through the SPA with offline_access: the emulator stores her refresh token. */
+async function adaRefreshToken(emulator: RunningEmulator): Promise<string> {
+  const response = await postForm(`${emulator.url}/oauth/token`, {
+    grant_type: "password",
+    client_id: "gatehouse-spa",
+    username: "admin@acme.test",
+    password: "Gatehouse-dev-1",
+    audience: GATEHOUSE_API,
+    scope: "openid offline_access",
+  });
+  expect(response.status).toBe(200);
+  return response.body.refresh_token as string;
+}
+
+function refresh(emulator: RunningEmulator, refreshToken: string) {
+  return postForm(`${emulator.url}/oauth/token`, {
+    grant_type: "refresh_token",
+    client_id: "gatehouse-spa",
+    refresh_token: refreshToken,
+  });
+}
+
+async function jwksOf(emulator: RunningEmulator): Promise<unknown> {
+  return (await fetch(`${emulator.url}/.well-known/jwks.json`)).json();
+}
+
+/** A port that was free a moment ago (then released), to start an emulator on it deliberately. */
+async function portJustFreed(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe("persistence in a data folder", () => {
+  it("state and signing keys survive a restart on another port, where the Management audience follows", async () => {
+    const dataDir = await freshDataDir();
+    const first = await emulatorOnFreePort({ dataDir });
+    let second: RunningEmulator | undefined;
+    try {
+      const signedByFirstKey = await acmeBackendToken(first);
+      const { kid: rotatedKid } = (await emulatorControl(first, "POST", "rotate-keys")).body as {
+        kid: string;
+      };
+      const signedByRotatedKey = await acmeBackendToken(first);
+      const refreshToken = await adaRefreshToken(first);
+
+      // Started while the first still holds its port, so the restart is sure to be on another one.
+      second = await emulatorOnFreePort({ dataDir });
+      await first.close();
+      expect(second.port).not.toBe(first.port);
+
+      const jwks = createRemoteJWKSet(new URL(`${second.url}/.well-known/jwks.json`));
+      for (const token of [signedByFirstKey, signedByRotatedKey]) {
+        const { payload } = await jwtVerify(token, jwks, { audience: GATEHOUSE_API });
+        expect(payload.iss).toBe(first.issuer);
+      }
+      const signedAfterRestart = await acmeBackendToken(second);
+      expect(decodeProtectedHeader(signedAfterRestart).kid).toBe(rotatedKid);
+      await expect(
+        jwtVerify(signedAfterRestart, jwks, { issuer: second.issuer, audience: GATEHOUSE_API }),
+      ).resolves.toBeDefined();
+
+      const refreshed = await refresh(second, refreshToken);
+      expect(refreshed.status).toBe(200);
+      expect(refreshed.body.access_token).toEqual(expect.any(String));
+
+      const resourceServers = new ResourceServersClient({
+        baseUrl: `${second.url}/api/v2`,
+        token: await managementToken(second),
+      });
+      const identifiers = (await resourceServers.list()).data.map((server) => server.identifier);
+      expect(identifiers.sort()).toEqual([GATEHOUSE_API, `${second.issuer}api/v2/`].sort());
+
+      // Written by renaming a finished temporary file: nothing half-written is left beside it.
+      expect(await readdir(dataDir)).toEqual([STATE_FILE]);
+      const saved = JSON.parse(await readFile(join(dataDir, STATE_FILE), "utf8")) as Record<string, unknown>;
+      expect(saved).toMatchObject({ version: 1, issuer: second.issuer });
+    } finally {
+      await first.close();
+      await second?.close();
+    }
+  });
+
+  it("without a data folder nothing outlives the emulator", async () => {
+    const first = await emulatorOnFreePort();
+    const refreshToken = await adaRefreshToken(first);
+    const firstKeys = await jwksOf(first);
+    await first.close();
+
+    const second = await emulatorOnFreePort();
+    try {
+      expect(await jwksOf(second)).not.toEqual(firstKeys);
+      expect(await refresh(second, refreshToken)).toMatchObject({
+        status: 403,
+        body: { error: "invalid_grant", error_description: "Unknown or invalid refresh token." },
+      });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("a corrupt state file stops the start with a message naming the file, and frees the port", async () => {
+    const dataDir = await freshDataDir();
+    const stateFile = join(dataDir, STATE_FILE);
+    await writeFile(stateFile, "{ this is not JSON");
+    const port = await portJustFreed();
+
+    await expect(startEmulator({ port, dataDir })).rejects.toThrow(
+      `The emulator's state file ${stateFile} cannot be read`,
+    );
+
+    const onSamePort = await startEmulator({ port, dataDir: await freshDataDir() });
+    await onSamePort.close();
+  });
+
+  it("POST /__emulator/reset returns to the seed and keeps the signing keys", async () => {
+    const emulator = await emulatorOnFreePort({ dataDir: await freshDataDir() });
+    try {
+      const refreshToken = await adaRefreshToken(emulator);
+      await emulatorControl(emulator, "POST", "rotate-keys");
+      const keysBefore = await jwksOf(emulator);
+      const tokenBefore = await acmeBackendToken(emulator);
+
+      expect(await emulatorControl(emulator, "POST", "reset")).toEqual({ status: 204, body: undefined });
+
+      expect((await refresh(emulator, refreshToken)).status).toBe(403);
+      expect(await jwksOf(emulator)).toEqual(keysBefore);
+      const jwks = createRemoteJWKSet(new URL(`${emulator.url}/.well-known/jwks.json`));
+      await expect(
+        jwtVerify(tokenBefore, jwks, { issuer: emulator.issuer, audience: GATEHOUSE_API }),
+      ).resolves.toBeDefined();
+      expect(decodeProtectedHeader(await acmeBackendToken(emulator)).kid).toBe(
+        decodeProtectedHeader(tokenBefore).kid,
+      );
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe("npm run emulator", () => {
+  function runEmulatorMain(env: Record<string, string>) {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/emulator/main.ts"], {
+      cwd: join(import.meta.dirname, "../.."),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    return { child, exited, output: () => ({ stdout, stderr }) };
+  }
+
+  async function announcedUrl(run: ReturnType<typeof runEmulatorMain>): Promise<string> {
+    for (;;) {
+      const url = /emulator at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output().stdout)?.[1];
+      if (url) return url;
+      const exit = await Promise.race([
+        run.exited,
+        new Promise((resolve) => setTimeout(resolve, 50, undefined)),
+      ]);
+      if (exit) throw new Error(`the emulator exited before announcing its URL: ${run.output().stderr}`);
+    }
+  }
+
+  it("starts on the port the system picks for EMULATOR_PORT=0, prints its URL, and stops on SIGTERM", async () => {
+    const dataDir = await freshDataDir();
+    const run = runEmulatorMain({ EMULATOR_PORT: "0", EMULATOR_DATA_DIR: dataDir });
+    try {
+      const url = await announcedUrl(run);
+      expect(url).not.toMatch(/:0$/);
+
+      const discovery = await fetch(`${url}/.well-known/openid-configuration`);
+      expect(discovery.status).toBe(200);
+      expect(await discovery.json()).toMatchObject({
+        issuer: `${url}/`,
+        token_endpoint: `${url}/oauth/token`,
+      });
+      expect(await readdir(dataDir)).toEqual([STATE_FILE]);
+    } finally {
+      if (run.child.exitCode === null && run.child.pid) process.kill(run.child.pid, "SIGTERM");
+    }
+    const [code] = await run.exited;
+    expect(code).toBe(0);
+  });
+
+  it("refuses to start on a corrupt state file, naming it", async () => {
+    const dataDir = await freshDataDir();
+    await writeFile(join(dataDir, STATE_FILE), "[1, 2");
+    const run = runEmulatorMain({ EMULATOR_PORT: "0", EMULATOR_DATA_DIR: dataDir });
+
+    const [code] = await run.exited;
+
+    expect(code).toBe(1);
+    expect(run.output().stderr).toContain(
+      `The emulator did not start: The emulator's state file ${join(dataDir, STATE_FILE)} cannot be read`,
+    );
+  });
+});
