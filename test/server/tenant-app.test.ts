@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { basic, bearer, errorsByPath, startStack, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe("a tenant's back end", () => {
+  it("by bearer token sees itself as TENANT_APP of its tenant with its grant's scopes", async () => {
+    const token = await stack.clientToken("acme-backend", "acme-backend-secret");
+    const response = await stack.graphql(
+      "{ viewer { kind subject clientId permissions tenant { id name displayName } user { id } } }",
+      {
+        authorization: bearer(token),
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      data: {
+        viewer: {
+          kind: "TENANT_APP",
+          subject: "acme-backend@clients",
+          clientId: "acme-backend",
+          permissions: ["create:users", "read:users"],
+          tenant: { id: "org_acme", name: "acme", displayName: "Acme Corp" },
+          user: null,
+        },
+      },
+    });
+  });
+
+  it("by Basic credentials reads its tenant's users but not their roles or login details", async () => {
+    const response = await stack.graphql("{ users { totalCount nodes { id email roles blocked } } }", {
+      authorization: basic("acme-backend", "acme-backend-secret"),
+    });
+    expect(response.status).toBe(200);
+    const users =
+      (response.body.data?.users as { totalCount: number; nodes: { id: string; email: string }[] }) ?? null;
+    expect(users.totalCount).toBe(3);
+    expect(users.nodes.map((user) => user.email).sort()).toEqual([
+      "admin@acme.test",
+      "manager@acme.test",
+      "member@acme.test",
+    ]);
+    const errors = errorsByPath(response);
+    expect(Object.keys(errors).length).toBe(6);
+    for (const [path, code] of Object.entries(errors)) {
+      expect(path).toMatch(/^users\.nodes\.\d\.(roles|blocked)$/);
+      expect(code).toBe("FORBIDDEN");
+    }
+  });
+});

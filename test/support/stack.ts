@@ -1,0 +1,133 @@
+import type { AddressInfo } from "node:net";
+import { createGatehouse, type Gatehouse, type GatehouseOptions } from "../../src/app.js";
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
+
+export const GATEHOUSE_API = "https://api.gatehouse.local";
+export const SEED_PASSWORD = "Gatehouse-dev-1";
+
+export interface GraphQLResponse {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  };
+}
+
+export interface Stack {
+  emulator: RunningEmulator;
+  gatehouse: Gatehouse;
+  url: string;
+  graphql(
+    query: string,
+    options?: { authorization?: string; variables?: Record<string, unknown> },
+  ): Promise<GraphQLResponse>;
+  /** A user's access token from the emulator (password grant through the SPA). */
+  userToken(email: string, extra?: Record<string, string>): Promise<string>;
+  /** A tenant app's client-credentials token. */
+  clientToken(clientId: string, clientSecret: string, extra?: Record<string, string>): Promise<string>;
+  stats(): Promise<EmulatorStats>;
+  resetStats(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface EmulatorStats {
+  tokenRequests: Record<string, number>;
+  tokensIssued: Record<string, Record<string, number>>;
+  tokenFailures: Record<string, number>;
+  management: Record<string, number>;
+  rateLimited: number;
+  faulted: number;
+}
+
+export function basic(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
+}
+
+export function bearer(token: string): string {
+  return `Bearer ${token}`;
+}
+
+async function tokenFrom(emulator: RunningEmulator, fields: Record<string, string>): Promise<string> {
+  const response = await fetch(`${emulator.url}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200)
+    throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+  return body.access_token as string;
+}
+
+/** An emulator and a Gatehouse in front of it, both on free ports, for one test file. */
+export async function startStack(
+  options: { emulator?: EmulatorOptions; gatehouse?: Partial<GatehouseOptions> } = {},
+): Promise<Stack> {
+  const emulator = await startEmulator({ port: 0, ...options.emulator });
+  const gatehouse = await createGatehouse({
+    issuer: emulator.issuer,
+    audience: GATEHOUSE_API,
+    clientId: "gatehouse-server",
+    clientSecret: "gatehouse-server-secret",
+    ...options.gatehouse,
+  });
+  await gatehouse.app.listen({ port: 0, host: "127.0.0.1" });
+  const port = (gatehouse.app.server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    emulator,
+    gatehouse,
+    url,
+    async graphql(query, { authorization, variables } = {}) {
+      const response = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: (await response.json()) as GraphQLResponse["body"],
+      };
+    },
+    userToken: (email, extra = {}) =>
+      tokenFrom(emulator, {
+        grant_type: "password",
+        client_id: "gatehouse-spa",
+        username: email,
+        password: SEED_PASSWORD,
+        audience: GATEHOUSE_API,
+        scope: "openid",
+        ...extra,
+      }),
+    clientToken: (clientId, clientSecret, extra = {}) =>
+      tokenFrom(emulator, {
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_secret: clientSecret,
+        audience: GATEHOUSE_API,
+        ...extra,
+      }),
+    async stats() {
+      return (await (await fetch(`${emulator.url}/__emulator/stats`)).json()) as EmulatorStats;
+    },
+    async resetStats() {
+      await fetch(`${emulator.url}/__emulator/stats`, { method: "DELETE" });
+    },
+    async close() {
+      await gatehouse.close();
+      await emulator.close();
+    },
+  };
+}
+
+/** The errors of a response, by dotted path, as `code` (and missing permission when there is one). */
+export function errorsByPath(response: GraphQLResponse): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const error of response.body.errors ?? []) {
+    result[(error.path ?? []).join(".")] = String(error.extensions?.code);
+  }
+  return result;
+}
