@@ -130,6 +130,8 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     includeStacktraceInErrorResponses: false,
     formatError,
     plugins,
+    // main.ts owns the process's signals and closes the HTTP server, Apollo and Auth0 in order.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+const children: ChildProcess[] = [];
+const folders: string[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function startGatehouse(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: join(import.meta.dirname, "../.."),
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("npm start", () => {
+  it("with no Auth0 configured, starts the embedded emulator and serves GraphQL", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
+    folders.push(dataDir);
+    const gatehouse = startGatehouse({ PORT: "0", EMULATOR_PORT: "0", DATA_DIR: dataDir });
+    const url = await waitFor(
+      () => /Gatehouse GraphQL at (http:\/\/\S+)\/graphql/.exec(gatehouse.output().stdout)?.[1],
+    );
+    expect(gatehouse.output().stdout).toContain("grant_type=password");
+
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const response = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ viewer { kind } }" }),
+    });
+    expect(await response.json()).toEqual({ data: { viewer: { kind: "ANONYMOUS" } } });
+
+    gatehouse.child.kill("SIGTERM");
+    expect(await gatehouse.exited).toBe(0);
+  });
+
+  it("stops with one clear line naming a badly configured variable", async () => {
+    const gatehouse = startGatehouse({ PORT: "not-a-port" });
+    expect(await gatehouse.exited).toBe(1);
+    expect(gatehouse.output().stderr.trim().split("\n")).toEqual([
+      'Gatehouse cannot start: PORT must be a port number (0-65535), got "not-a-port"',
+    ]);
+  });
+
+  it("stops with a clear line when Auth0 refuses its machine credentials", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
+    folders.push(dataDir);
+    const { startEmulator } = await import("../../src/emulator/server.js");
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      const gatehouse = startGatehouse({
+        PORT: "0",
+        AUTH0_DOMAIN: emulator.url,
+        AUTH0_CLIENT_ID: "gatehouse-server",
+        AUTH0_CLIENT_SECRET: "wrong-secret",
+        DATA_DIR: dataDir,
+      });
+      expect(await gatehouse.exited).toBe(1);
+      expect(gatehouse.output().stderr).toContain("Gatehouse cannot start");
+      expect(gatehouse.output().stderr).not.toContain("wrong-secret");
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+describe("configuration", () => {
+  it("defaults to the embedded emulator on port 4000", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      auth0Issuer: undefined,
+      audience: "https://api.gatehouse.local",
+      port: 4000,
+      emulatorPort: 4010,
+      cacheUrl: undefined,
+      databaseUrl: undefined,
+    });
+  });
+
+  it("turns an Auth0 domain into its issuer", () => {
+    const config = loadConfig({
+      AUTH0_DOMAIN: "acme.eu.auth0.com",
+      AUTH0_AUDIENCE: "https://api.acme.example",
+      AUTH0_CLIENT_ID: "id",
+      AUTH0_CLIENT_SECRET: "secret",
+    });
+    expect(config.auth0Issuer).toBe("https://acme.eu.auth0.com/");
+    expect(config.audience).toBe("https://api.acme.example");
+  });
+
+  it.each([
+    [{ AUTH0_DOMAIN: "acme.eu.auth0.com", AUTH0_CLIENT_SECRET: "s" }, "AUTH0_CLIENT_ID"],
+    [{ AUTH0_DOMAIN: "acme.eu.auth0.com", AUTH0_CLIENT_ID: "i" }, "AUTH0_CLIENT_SECRET"],
+    [
+      { AUTH0_DOMAIN: "acme.eu.auth0.com/path", AUTH0_CLIENT_ID: "i", AUTH0_CLIENT_SECRET: "s" },
+      "AUTH0_DOMAIN",
+    ],
+    [{ PORT: "eighty" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ CACHE_URL: "memcached://127.0.0.1" }, "CACHE_URL"],
+    [{ DATABASE_URL: "not a url" }, "DATABASE_URL"],
+  ])("a bad value stops start-up with a message naming the variable (%o)", (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(variable);
+  });
+
+  it("never echoes a secret in its messages", () => {
+    try {
+      loadConfig({ DATABASE_URL: "postgres//user:hunter2@host" });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain("hunter2");
+    }
+  });
+});
