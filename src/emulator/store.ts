@@ -44,8 +44,9 @@ export class EmulatorStore {
     if (!path) return undefined;
     try {
       const text = readFileSync(path, "utf8");
-      const parsed = JSON.parse(text) as EmulatorData;
-      if (parsed.version !== 1) return undefined;
+      const parsed = JSON.parse(text) as EmulatorData | null;
+      // Not a state this emulator wrote (another version, or another file): refuse rather than seed over it.
+      if (parsed?.version !== 1) throw new Error("expected an emulator state of version 1");
       if (parsed.issuer === this.issuer) return parsed;
       // Started on another port: the Management audience (and anything else naming the issuer) moves with it.
       return JSON.parse(

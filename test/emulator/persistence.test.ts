@@ -153,6 +153,18 @@ describe("persistence in a data folder", () => {
     await onSamePort.close();
   });
 
+  it("a state file the emulator did not write is refused and left as it was, not seeded over", async () => {
+    const dataDir = await freshDataDir();
+    const stateFile = join(dataDir, STATE_FILE);
+    const foreign = JSON.stringify({ version: 2, users: { someone: {} } });
+    await writeFile(stateFile, foreign);
+
+    await expect(emulatorOnFreePort({ dataDir })).rejects.toThrow(
+      `The emulator's state file ${stateFile} cannot be read: expected an emulator state of version 1`,
+    );
+    expect(await readFile(stateFile, "utf8")).toBe(foreign);
+  });
+
   it("POST /__emulator/reset returns to the seed and keeps the signing keys", async () => {
     const emulator = await emulatorOnFreePort({ dataDir: await freshDataDir() });
     try {
