@@ -273,7 +273,7 @@ describe("rate limit", () => {
 
   it("a client that waits exactly until x-ratelimit-reset is served", async () => {
     const token = await managementToken(emulator);
-    await emulatorControl(emulator, "POST", "rate-limit", { limit: 1, refillPerSecond: 2 });
+    await emulatorControl(emulator, "POST", "rate-limit", { limit: 1, refillPerSecond: 1 });
     const url = `${emulator.url}/api/v2/resource-servers`;
 
     expect((await getJson(url, token)).status).toBe(200);
