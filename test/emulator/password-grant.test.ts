@@ -135,6 +135,20 @@ describe("password grant", () => {
     });
   });
 
+  it("without an audience the tenant's default audience, the Gatehouse API, is used", async () => {
+    const response = await token({
+      grant_type: "password",
+      client_id: "gatehouse-spa",
+      username: "member@acme.test",
+      password: SEED_PASSWORD,
+      scope: "read:users",
+    });
+    expect(response.status).toBe(200);
+    const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
+    expect(access.aud).toBe(GATEHOUSE_API);
+    expect(access.scope).toBe("read:users");
+  });
+
   it("password-realm with a realm that is not a connection is 400", async () => {
     const response = await token({
       grant_type: PASSWORD_REALM,

@@ -148,7 +148,9 @@ export interface NewUser {
 }
 
 /**
- * A fresh database user for one test, with roles and an organization. Goes through the Management API.
+ * A fresh database user for one test, with roles and an organization.
+ * TODO: create it through the Management API (POST /users, /users/{id}/roles, /organizations/{id}/members)
+ * once those endpoints exist; they were being built concurrently, so this writes the emulator's state.
  */
 export async function createUser(
   emulator: RunningEmulator,
