@@ -1,0 +1,100 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { auditLog, type AuditLog } from "./audit-log.js";
+import { integrationRepository, type IntegrationRepository } from "./integrations.js";
+import { migrate } from "./migrations.js";
+import { openPgliteDriver } from "./pglite-driver.js";
+import { openPostgresDriver } from "./postgres-driver.js";
+import type { SqlClient, SqlDriver } from "./sql.js";
+
+export type { AuditEvent, AuditLog, RecordAuditEvent } from "./audit-log.js";
+export type {
+  EnableIntegration,
+  Integration,
+  IntegrationRepository,
+  IntegrationStatus,
+} from "./integrations.js";
+
+export interface StoreOptions {
+  /** A Postgres server (`postgres://…`). Unset: PGlite, embedded. */
+  databaseUrl?: string;
+  /** Where PGlite keeps its files, e.g. `<DATA_DIR>/store`. Unset (and no databaseUrl): in memory. */
+  dataDir?: string;
+  /** The Postgres schema holding Gatehouse's tables, created if missing. Default `public`. */
+  schema?: string;
+}
+
+/** What Gatehouse keeps itself, in the domain's words. */
+export interface Repositories {
+  integrations: IntegrationRepository;
+  auditLog: AuditLog;
+}
+
+export interface Store extends Repositories {
+  /**
+   * Runs `work` in one transaction: everything it writes through `tx` is committed together, or, if it
+   * throws, none of it is. Inside, use `tx`'s repositories only; the store's own are refused there, since
+   * they would run outside the transaction (and, on PGlite, wait for it forever).
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** The migration versions this start-up applied; empty when the schema was already current. */
+  readonly appliedMigrations: readonly number[];
+  close(): Promise<void>;
+}
+
+// Lower-case so it needs no quoting in `-c search_path=…`; 63 bytes is Postgres' identifier limit.
+const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function repositoriesOn(sql: SqlClient): Repositories {
+  return { integrations: integrationRepository(sql), auditLog: auditLog(sql) };
+}
+
+/** Opens the store (Postgres with `databaseUrl`, PGlite otherwise) and brings its schema up to date. */
+export async function createStore({ databaseUrl, dataDir, schema = "public" }: StoreOptions): Promise<Store> {
+  if (!schemaName.test(schema)) {
+    throw new Error(`schema must be a lower-case SQL identifier (a-z, 0-9, _), got "${schema}"`);
+  }
+  const driver: SqlDriver =
+    databaseUrl !== undefined
+      ? openPostgresDriver(databaseUrl, schema)
+      : await openPgliteDriver(dataDir, schema);
+
+  let appliedMigrations: number[];
+  try {
+    appliedMigrations = await migrate(driver, schema);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+
+  const insideTransaction = new AsyncLocalStorage<{ open: boolean }>();
+  const refuseInsideTransaction = () => {
+    if (insideTransaction.getStore()?.open) {
+      throw new Error("inside store.transaction, use the repositories on `tx`, not the store's own");
+    }
+  };
+  const outsideTransactions: SqlClient = {
+    async query(text, params) {
+      refuseInsideTransaction();
+      return driver.query(text, params);
+    },
+  };
+
+  return {
+    ...repositoriesOn(outsideTransactions),
+    appliedMigrations,
+
+    async transaction(work) {
+      refuseInsideTransaction();
+      return driver.transaction(async (client) => {
+        const transaction = { open: true };
+        try {
+          return await insideTransaction.run(transaction, () => work(repositoriesOn(client)));
+        } finally {
+          transaction.open = false;
+        }
+      });
+    },
+
+    close: () => driver.close(),
+  };
+}
