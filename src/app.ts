@@ -19,6 +19,7 @@ import type { Caller } from "./caller/caller.js";
 import { CallerResolver } from "./caller/resolve-caller.js";
 import type { GatehouseContext } from "./context.js";
 import { allResolvers } from "./resolvers/index.js";
+import { createStore, type Store, type StoreOptions } from "./store/store.js";
 
 export interface GatehouseOptions {
   /** The Auth0 issuer, with its trailing slash (`https://tenant.auth0.com/`, or the emulator's). */
@@ -28,6 +29,12 @@ export interface GatehouseOptions {
   clientId: string;
   clientSecret: string;
   cacheUrl?: string;
+  /** Keeps instances of different deployments (or test files) apart in a shared Redis. */
+  cacheNamespace?: string;
+  /** Gatehouse's own store; defaults to an in-memory PGlite (tests). */
+  store?: StoreOptions;
+  /** How long a client (API key) is trusted across requests before Auth0 is asked again (default 30 s). */
+  clientTtlMs?: number;
   /** Serve Apollo Sandbox on GET /graphql (development). */
   landingPage?: boolean;
 }
@@ -37,6 +44,7 @@ export interface Gatehouse {
   management: Auth0Management;
   apiKeys: ApiKeyExchange;
   cache: Keyv;
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -96,14 +104,20 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
  * passed down. Fetches the Management token before it answers, so bad Auth0 credentials stop start-up.
  */
 export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
-  const cache = createCache(options.cacheUrl);
+  const cache = createCache(options.cacheUrl, options.cacheNamespace);
+  const store = await createStore(options.store ?? {});
   const tokens = new ManagementTokenSupplier(
     { issuer: options.issuer, clientId: options.clientId, clientSecret: options.clientSecret },
     cache,
   );
   await tokens.getToken();
   const management = new Auth0Management(
-    { issuer: options.issuer, audience: options.audience, token: tokens.getToken },
+    {
+      issuer: options.issuer,
+      audience: options.audience,
+      token: tokens.getToken,
+      clientTtlMs: options.clientTtlMs,
+    },
     cache,
   );
   const apiKeys = new ApiKeyExchange({ issuer: options.issuer, audience: options.audience }, cache);
@@ -111,6 +125,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     new AccessTokenVerifier({ issuer: options.issuer, audience: options.audience }),
     apiKeys,
     management,
+    store.integrations,
   );
 
   const typeDefs = loadTypeDefs();
@@ -140,6 +155,9 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       caller: request.caller as Caller,
       management,
       loaders: createLoaders(management),
+      store,
+      apiKeys,
+      audience: options.audience,
       _shield: { cache: {} },
     }),
   });
@@ -170,9 +188,11 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     management,
     apiKeys,
     cache,
+    store,
     async close() {
       await app.close();
       await apollo.stop();
+      await store.close();
       await cache.disconnect().catch(() => undefined);
     },
   };

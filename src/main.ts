@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     clientId: auth0.clientId,
     clientSecret: auth0.clientSecret,
     cacheUrl: config.cacheUrl,
+    store: config.databaseUrl
+      ? { databaseUrl: config.databaseUrl }
+      : { dataDir: join(config.dataDir, "store") },
     landingPage: !config.auth0Issuer,
   });
   const address = await gatehouse.app.listen({ port: config.port, host: config.host });

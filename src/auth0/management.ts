@@ -6,7 +6,16 @@ import { RolesClient } from "auth0/roles";
 import { UserGrantsClient } from "auth0/userGrants";
 import { UsersClient } from "auth0/users";
 import type Keyv from "keyv";
-import { toTenantModel, toUserModel, type TenantModel, type UserModel } from "./models.js";
+import {
+  PARTNER_MARKER,
+  toApiKeyModel,
+  toTenantModel,
+  toUserModel,
+  type ApiKeyModel,
+  type PartnerModel,
+  type TenantModel,
+  type UserModel,
+} from "./models.js";
 import { findOrUndefined, upstream } from "./upstream.js";
 
 /** How long slow-changing Auth0 objects are trusted across requests. */
@@ -14,6 +23,7 @@ export const CROSS_REQUEST_TTL_MS = {
   client: 30_000,
   organization: 60_000,
   roles: 60_000,
+  partners: 60_000,
   userTenants: 30_000,
 };
 
@@ -57,7 +67,13 @@ export class Auth0Management {
   readonly userGrants: UserGrantsClient;
 
   constructor(
-    readonly options: { issuer: string; audience: string; token: () => Promise<string> },
+    readonly options: {
+      issuer: string;
+      audience: string;
+      token: () => Promise<string>;
+      /** How long a client is trusted across requests (default 30 s). */
+      clientTtlMs?: number;
+    },
     private readonly cache: Keyv,
   ) {
     const clientOptions = {
@@ -91,15 +107,19 @@ export class Auth0Management {
 
   /** A client (application) by id, or null when Auth0 has none; cached briefly, so a deletion behind Gatehouse's back counts within that time. */
   findClient(clientId: string): Promise<Management.Client | null> {
-    return this.cached(`client:${clientId}`, CROSS_REQUEST_TTL_MS.client, async () => {
-      const client = await findOrUndefined(() =>
-        this.clients.get(clientId, {
-          fields: "client_id,name,description,app_type,is_first_party,client_metadata,logo_uri,created_at",
-          include_fields: true,
-        }),
-      );
-      return client ?? null;
-    });
+    return this.cached(
+      `client:${clientId}`,
+      this.options.clientTtlMs ?? CROSS_REQUEST_TTL_MS.client,
+      async () => {
+        const client = await findOrUndefined(() =>
+          this.clients.get(clientId, {
+            fields: "client_id,name,description,app_type,is_first_party,client_metadata,logo_uri,created_at",
+            include_fields: true,
+          }),
+        );
+        return client ?? null;
+      },
+    );
   }
 
   findOrganization(id: string): Promise<TenantModel | null> {
@@ -172,6 +192,64 @@ export class Auth0Management {
         email: member.email ?? null,
         name: member.name ?? null,
       }));
+    });
+  }
+
+  /** Every client grant on the Gatehouse API, by client id: the scopes of API keys and partners. */
+  private async grantScopesByClient(): Promise<Map<string, string[]>> {
+    const grants = await collect(
+      await this.clientGrants.list({ audience: this.options.audience, take: 100 }),
+    );
+    return new Map(grants.map((grant) => [String(grant.client_id), (grant.scope ?? []).map(String)]));
+  }
+
+  /** The partner catalogue: third-party applications marked as Gatehouse partners, with their scopes. */
+  listPartners(): Promise<PartnerModel[]> {
+    return this.cached("partners", CROSS_REQUEST_TTL_MS.partners, () =>
+      upstream(async () => {
+        const [clients, scopes] = await Promise.all([
+          collect(await this.clients.list({ is_first_party: false, per_page: 100 })),
+          this.grantScopesByClient(),
+        ]);
+        return clients
+          .filter(
+            (client) =>
+              client.is_first_party === false && client.client_metadata?.[PARTNER_MARKER] === "true",
+          )
+          .map((client) => ({
+            id: String(client.client_id),
+            name: String(client.name ?? client.client_id),
+            description: client.description || null,
+            logoUri: client.logo_uri || null,
+            scopes: scopes.get(String(client.client_id)) ?? [],
+          }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+      }),
+    );
+  }
+
+  /** A tenant's API keys. Auth0 cannot filter clients by metadata, so machine clients are filtered here. */
+  listApiKeys(tenantId: string): Promise<ApiKeyModel[]> {
+    return upstream(async () => {
+      const [clients, scopes] = await Promise.all([
+        collect(await this.clients.list({ app_type: "non_interactive", per_page: 100 })),
+        this.grantScopesByClient(),
+      ]);
+      return clients
+        .map((client) => toApiKeyModel(client, scopes.get(String(client.client_id)) ?? []))
+        .filter((key): key is ApiKeyModel => key !== null && key.tenantId === tenantId);
+    });
+  }
+
+  /** One API key by id, whichever tenant it belongs to; null when it is not an API key. */
+  findApiKey(clientId: string): Promise<ApiKeyModel | null> {
+    return upstream(async () => {
+      const client = await findOrUndefined(() => this.clients.get(clientId));
+      if (!client) return null;
+      const grants = await collect(
+        await this.clientGrants.list({ client_id: clientId, audience: this.options.audience, take: 100 }),
+      );
+      return toApiKeyModel(client, (grants[0]?.scope ?? []).map(String));
     });
   }
 }

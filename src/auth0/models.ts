@@ -52,3 +52,40 @@ export function toUserModel(
     loginsCount: typeof user.logins_count === "number" ? user.logins_count : null,
   };
 }
+
+/** A third-party application registered as a Gatehouse partner. */
+export interface PartnerModel {
+  id: string;
+  name: string;
+  description: string | null;
+  logoUri: string | null;
+  /** What it may ask users for: its client grant on the Gatehouse API. */
+  scopes: string[];
+}
+
+/** A tenant's API key: an Auth0 machine-to-machine application bound to the tenant. */
+export interface ApiKeyModel {
+  id: string;
+  name: string;
+  tenantId: string;
+  scopes: string[];
+  createdAt: string | null;
+  createdBy: string | null;
+}
+
+/** Marks the applications Gatehouse made as API keys, so a tenant never manages any other client. */
+export const API_KEY_MARKER = "gatehouse_api_key";
+export const PARTNER_MARKER = "gatehouse_partner";
+
+export function toApiKeyModel(client: Management.Client, scopes: string[]): ApiKeyModel | null {
+  const metadata = (client.client_metadata ?? {}) as Record<string, unknown>;
+  if (metadata[API_KEY_MARKER] !== "true" || typeof metadata.tenant_id !== "string") return null;
+  return {
+    id: String(client.client_id),
+    name: String(client.name ?? client.client_id),
+    tenantId: metadata.tenant_id,
+    scopes,
+    createdAt: text(metadata.created_at) ?? text((client as { created_at?: unknown }).created_at),
+    createdBy: text(metadata.created_by),
+  };
+}

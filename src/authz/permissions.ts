@@ -1,6 +1,10 @@
 import { allow, and, chain, or } from "graphql-shield";
 import type {
+  ApiKeyResolvers,
+  ApiKeySecretResolvers,
+  IntegrationResolvers,
   MutationResolvers,
+  PartnerResolvers,
   PageInfoResolvers,
   QueryResolvers,
   TenantConnectionResolvers,
@@ -15,6 +19,7 @@ import {
   grantsOnlyHeldPermissions,
   hasPermission,
   isAuthenticated,
+  isOwnConsent,
   isNotSelfArgument,
   isOwnTenantArgument,
   isSelf,
@@ -35,9 +40,17 @@ export interface PermissionMap {
   User: RulesFor<UserResolvers>;
   UserConnection: RulesFor<UserConnectionResolvers>;
   PageInfo: RulesFor<PageInfoResolvers>;
+  ApiKey: RulesFor<ApiKeyResolvers>;
+  ApiKeySecret: RulesFor<ApiKeySecretResolvers>;
+  Partner: RulesFor<PartnerResolvers>;
+  Integration: RulesFor<IntegrationResolvers>;
 }
 
 const readsUsers = hasPermission("read:users");
+const readsIntegrations = hasPermission("read:integrations");
+const readsIntegration = or(isOwnConsent, readsIntegrations);
+const managesApiKeys = hasPermission("manage:api_keys");
+const managesIntegrations = hasPermission("manage:integrations");
 /** Cross-tenant visibility of users is decided by the resolvers, which answer NOT_FOUND, never FORBIDDEN. */
 const readsUserById = or(isSelfArgument, readsUsers);
 
@@ -52,6 +65,8 @@ export const permissions: PermissionMap = {
     tenants: hasPermission("read:tenants"),
     user: readsUserById,
     users: readsUsers,
+    partners: isAuthenticated,
+    integration: readsIntegrations,
   },
   Mutation: {
     createUser: chain(
@@ -63,6 +78,11 @@ export const permissions: PermissionMap = {
     setUserBlocked: chain(hasPermission("update:users"), isNotSelfArgument),
     deleteUser: chain(hasPermission("delete:users"), isNotSelfArgument),
     assignRoles: chain(hasPermission("assign:roles"), grantsOnlyHeldPermissions),
+    createApiKey: managesApiKeys,
+    rotateApiKey: managesApiKeys,
+    revokeApiKey: managesApiKeys,
+    enableIntegration: managesIntegrations,
+    disableIntegration: managesIntegrations,
   },
   Viewer: {
     kind: allow,
@@ -78,6 +98,8 @@ export const permissions: PermissionMap = {
     displayName: allow,
     plan: chain(hasPermission("read:tenant"), isVisibleTenant),
     users: chain(readsUsers, isVisibleTenant),
+    apiKeys: chain(hasPermission("read:api_keys"), isVisibleTenant),
+    integrations: chain(readsIntegrations, isVisibleTenant),
   },
   TenantConnection: { nodes: allow, pageInfo: allow, totalCount: allow },
   User: {
@@ -92,7 +114,22 @@ export const permissions: PermissionMap = {
     blocked: or(isSelf, hasPermission("update:users")),
     lastLogin: or(isSelf, hasPermission("update:users")),
     loginsCount: or(isSelf, hasPermission("update:users")),
+    integrations: or(isSelf, readsIntegrations),
   },
   UserConnection: { nodes: allow, pageInfo: allow, totalCount: allow },
   PageInfo: { hasNextPage: allow, endCursor: allow },
+  // Reached only through fields guarded above; the secret only through createApiKey / rotateApiKey.
+  ApiKey: { id: allow, name: allow, scopes: allow, createdAt: allow, createdBy: allow },
+  ApiKeySecret: { apiKey: allow, clientId: allow, clientSecret: allow },
+  Partner: { id: allow, name: allow, description: allow, logoUri: allow, scopes: allow },
+  Integration: {
+    id: readsIntegration,
+    partner: readsIntegration,
+    tenant: readsIntegration,
+    enabledBy: readsIntegration,
+    scopes: readsIntegration,
+    status: readsIntegration,
+    enabledAt: readsIntegration,
+    disabledAt: readsIntegration,
+  },
 };

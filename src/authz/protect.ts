@@ -61,6 +61,7 @@ function guarded(
   resolve: GraphQLFieldResolver<unknown, GatehouseContext>,
 ): GraphQLFieldResolver<unknown, GatehouseContext> {
   return async (parent, args, context, info) => {
+    if (context.caller.denial) throw forbidden(context.caller.denial, { missingPermission: null });
     const verdict = await fieldRule.resolve(parent as object, args, context, info, SHIELD_OPTIONS);
     if (verdict === true) return resolve(parent, args, context, info);
     if (verdict instanceof GraphQLError) throw verdict;

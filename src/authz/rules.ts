@@ -135,3 +135,10 @@ export const grantsOnlyHeldPermissions = namedRule<
   }
   return true;
 });
+
+/** An integration the caller reached through their own consents (`User.integrations` of themselves). */
+export const isOwnConsent = namedRule<{ consentedBy?: string }>(
+  "isOwnConsent",
+  (integration, _args, { caller }) =>
+    integration.consentedBy !== undefined && integration.consentedBy === caller.userId,
+);

@@ -15,6 +15,11 @@ export interface Caller {
   clientId: string | null;
   tenantId: string | null;
   permissions: ReadonlySet<string>;
+  /**
+   * Why every protected field is refused to this caller, whatever the permissions (a partner whose
+   * integration is not enabled in the tenant); null for a caller served normally.
+   */
+  denial: string | null;
 }
 
 export const ANONYMOUS_CALLER: Caller = Object.freeze({
@@ -24,6 +29,7 @@ export const ANONYMOUS_CALLER: Caller = Object.freeze({
   clientId: null,
   tenantId: null,
   permissions: new Set<string>(),
+  denial: null,
 });
 
 export function hasPermission(caller: Caller, permission: string): boolean {

@@ -1,4 +1,5 @@
 import type { Auth0Management } from "../auth0/management.js";
+import type { IntegrationRepository } from "../store/store.js";
 import type { ApiKeyExchange } from "./api-key-exchange.js";
 import type { AccessTokenVerifier, VerifiedToken } from "./access-token-verifier.js";
 import { AuthenticationError } from "./authentication-error.js";
@@ -75,6 +76,7 @@ export class CallerResolver {
     private readonly verifier: AccessTokenVerifier,
     private readonly apiKeys: ApiKeyExchange,
     private readonly management: Auth0Management,
+    private readonly integrations: IntegrationRepository,
   ) {}
 
   async resolve(authorization: string | undefined): Promise<Caller> {
@@ -111,6 +113,7 @@ export class CallerResolver {
       clientId,
       tenantId: typeof tenantId === "string" ? tenantId : null,
       permissions: new Set(token.scope),
+      denial: null,
     };
   }
 
@@ -126,6 +129,7 @@ export class CallerResolver {
         clientId: token.azp,
         tenantId,
         permissions: new Set(token.permissions),
+        denial: null,
       };
     }
     if (client.client_metadata?.gatehouse_partner !== "true") {
@@ -133,14 +137,28 @@ export class CallerResolver {
         "the access token's client is a third-party application that is not a Gatehouse partner",
       );
     }
+    return this.partner(token, token.azp, tenantId);
+  }
+
+  /**
+   * A partner acting for a user is served only while its integration is ACTIVE in the user's tenant —
+   * checked on every request, so disabling it stops the partner at once, not when its token expires. Its
+   * permissions: the token's scopes ∩ the user's permissions ∩ the scopes the integration was enabled with.
+   */
+  private async partner(token: VerifiedToken, partnerId: string, tenantId: string | null): Promise<Caller> {
+    const integration = tenantId ? await this.integrations.findByPartnerAndTenant(partnerId, tenantId) : null;
+    const active = integration?.status === "ACTIVE";
+    const permissions = active
+      ? token.scope.filter((scope) => token.permissions.includes(scope) && integration.scopes.includes(scope))
+      : [];
     return {
       kind: "PARTNER",
       subject: token.sub,
       userId: token.sub,
-      clientId: token.azp,
+      clientId: partnerId,
       tenantId,
-      // What a partner may do comes from its integration with the tenant; until then, nothing.
-      permissions: new Set<string>(),
+      permissions: new Set(permissions),
+      denial: active ? null : "Not authorised: this partner's integration is not enabled in your tenant",
     };
   }
 

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { TenantModel, UserModel } from '../auth0/models.js';
+import type { TenantModel, UserModel, PartnerModel, ApiKeyModel } from '../auth0/models.js';
 import type { Caller } from '../caller/caller.js';
+import type { Integration as IntegrationRecord } from '../store/store.js';
 import type { GatehouseContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -15,6 +16,25 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An ISO 8601 date and time, in UTC. */
   DateTime: { input: string; output: string; }
+};
+
+/** A tenant's machine credentials for its back end: an Auth0 machine-to-machine application. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Maybe<Scalars['DateTime']['output']>;
+  createdBy: Maybe<User>;
+  /** The key's client id. */
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  scopes: Array<Scalars['String']['output']>;
+};
+
+/** An API key with its secret: returned only by createApiKey and rotateApiKey. */
+export type ApiKeySecret = {
+  __typename?: 'ApiKeySecret';
+  apiKey: ApiKey;
+  clientId: Scalars['String']['output'];
+  clientSecret: Scalars['String']['output'];
 };
 
 /** What kind of caller made the request. */
@@ -39,14 +59,44 @@ export type CreateUserInput = {
   tenantId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A partner enabled for a tenant. */
+export type Integration = {
+  __typename?: 'Integration';
+  disabledAt: Maybe<Scalars['DateTime']['output']>;
+  enabledAt: Scalars['DateTime']['output'];
+  enabledBy: Maybe<User>;
+  id: Scalars['ID']['output'];
+  partner: Partner;
+  scopes: Array<Scalars['String']['output']>;
+  status: IntegrationStatus;
+  tenant: Tenant;
+};
+
+export type IntegrationStatus =
+  | 'ACTIVE'
+  | 'DISABLED';
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds roles, by name, to a user (`assign:roles`); nobody grants a permission they do not hold. */
   assignRoles: User;
+  /**
+   * Creates an API key for the caller's tenant (`manage:api_keys`), with scopes the caller holds (never
+   * `read:tenants` or `manage:tenants`). The secret is in the answer, once, and nowhere else.
+   */
+  createApiKey: ApiKeySecret;
   /** Creates a user in the caller's tenant (`create:users`); `tenantId` needs `manage:tenants`. */
   createUser: User;
   /** Deletes a user (`delete:users`), never oneself. Returns the deleted user's id. */
   deleteUser: Scalars['ID']['output'];
+  /** Disables it and revokes users' consents to the partner; its next request is refused (`manage:integrations`). */
+  disableIntegration: Integration;
+  /** Enables a partner for the caller's tenant with some of the scopes it offers (`manage:integrations`). */
+  enableIntegration: Integration;
+  /** Deletes the key; its credentials and tokens are refused from the next request on (`manage:api_keys`). */
+  revokeApiKey: Scalars['ID']['output'];
+  /** Gives the key a new secret; the old one stops working at once (`manage:api_keys`). */
+  rotateApiKey: ApiKeySecret;
   /** Blocks or unblocks a user (`update:users`), never oneself. */
   setUserBlocked: User;
   /** Updates a user (`update:users`); users may change their own name and picture. */
@@ -60,12 +110,39 @@ export type MutationAssignRolesArgs = {
 };
 
 
+export type MutationCreateApiKeyArgs = {
+  name: Scalars['String']['input'];
+  scopes: Array<Scalars['String']['input']>;
+};
+
+
 export type MutationCreateUserArgs = {
   input: CreateUserInput;
 };
 
 
 export type MutationDeleteUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDisableIntegrationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationEnableIntegrationArgs = {
+  partnerId: Scalars['ID']['input'];
+  scopes: Array<Scalars['String']['input']>;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRotateApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -88,8 +165,24 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** A third-party application that acts for users who consent: an Auth0 third-party application. */
+export type Partner = {
+  __typename?: 'Partner';
+  description: Maybe<Scalars['String']['output']>;
+  /** The partner's client id. */
+  id: Scalars['ID']['output'];
+  logoUri: Maybe<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  /** What it may ask users for: its client grant on this API. */
+  scopes: Array<Scalars['String']['output']>;
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** An integration of the caller's tenant (`read:integrations`). */
+  integration: Maybe<Integration>;
+  /** The catalogue of partner applications, for any signed-in caller. */
+  partners: Array<Partner>;
   /** A tenant: the caller's own when `id` is omitted; another only with `read:tenants`. */
   tenant: Maybe<Tenant>;
   /** Every tenant, for platform operators (`read:tenants`). */
@@ -100,6 +193,11 @@ export type Query = {
   users: UserConnection;
   /** Who is calling, with what permissions, in which tenant. Anyone may ask. */
   viewer: Viewer;
+};
+
+
+export type QueryIntegrationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -128,8 +226,12 @@ export type QueryUsersArgs = {
 /** A customer of the product: an Auth0 organization. */
 export type Tenant = {
   __typename?: 'Tenant';
+  /** The tenant's API keys, without secrets (`read:api_keys`). */
+  apiKeys: Array<ApiKey>;
   displayName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /** The partners enabled for the tenant (`read:integrations`). */
+  integrations: Array<Integration>;
   /** The tenant's short, unique name. */
   name: Scalars['String']['output'];
   /** The tenant's plan (`read:tenant`). */
@@ -170,6 +272,8 @@ export type User = {
   email: Maybe<Scalars['String']['output']>;
   emailVerified: Maybe<Scalars['Boolean']['output']>;
   id: Scalars['ID']['output'];
+  /** The partners this user has consented to: the user themselves or `read:integrations`. */
+  integrations: Array<Integration>;
   /** The user themselves or `update:users`. */
   lastLogin: Maybe<Scalars['DateTime']['output']>;
   /** The user themselves or `update:users`. */
@@ -276,14 +380,19 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ApiKey: ResolverTypeWrapper<ApiKeyModel>;
+  ApiKeySecret: ResolverTypeWrapper<Omit<ApiKeySecret, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CallerKind: CallerKind;
   CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Integration: ResolverTypeWrapper<IntegrationRecord>;
+  IntegrationStatus: IntegrationStatus;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Partner: ResolverTypeWrapper<PartnerModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Tenant: ResolverTypeWrapper<TenantModel>;
@@ -296,13 +405,17 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  ApiKey: ApiKeyModel;
+  ApiKeySecret: Omit<ApiKeySecret, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   Boolean: Scalars['Boolean']['output'];
   CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Integration: IntegrationRecord;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  Partner: PartnerModel;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   Tenant: TenantModel;
@@ -313,14 +426,44 @@ export type ResolversParentTypes = {
   Viewer: Caller;
 };
 
+export type ApiKeyResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ApiKeySecretResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['ApiKeySecret'] = ResolversParentTypes['ApiKeySecret']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  clientId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  clientSecret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
 
+export type IntegrationResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Integration'] = ResolversParentTypes['Integration']> = {
+  disabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  enabledAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  enabledBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  partner?: Resolver<ResolversTypes['Partner'], ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['IntegrationStatus'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   assignRoles?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationAssignRolesArgs, 'roles' | 'userId'>>;
+  createApiKey?: Resolver<ResolversTypes['ApiKeySecret'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'name' | 'scopes'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deleteUser?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
+  disableIntegration?: Resolver<ResolversTypes['Integration'], ParentType, ContextType, RequireFields<MutationDisableIntegrationArgs, 'id'>>;
+  enableIntegration?: Resolver<ResolversTypes['Integration'], ParentType, ContextType, RequireFields<MutationEnableIntegrationArgs, 'partnerId' | 'scopes'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  rotateApiKey?: Resolver<ResolversTypes['ApiKeySecret'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id'>>;
   setUserBlocked?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserBlockedArgs, 'blocked' | 'id'>>;
   updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 };
@@ -330,7 +473,17 @@ export type PageInfoResolvers<ContextType = GatehouseContext, ParentType extends
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PartnerResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Partner'] = ResolversParentTypes['Partner']> = {
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  logoUri?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  integration?: Resolver<Maybe<ResolversTypes['Integration']>, ParentType, ContextType, RequireFields<QueryIntegrationArgs, 'id'>>;
+  partners?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
   tenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType, Partial<QueryTenantArgs>>;
   tenants?: Resolver<ResolversTypes['TenantConnection'], ParentType, ContextType, Partial<QueryTenantsArgs>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
@@ -339,8 +492,10 @@ export type QueryResolvers<ContextType = GatehouseContext, ParentType extends Re
 };
 
 export type TenantResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant']> = {
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  integrations?: Resolver<Array<ResolversTypes['Integration']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plan?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<TenantUsersArgs>>;
@@ -358,6 +513,7 @@ export type UserResolvers<ContextType = GatehouseContext, ParentType extends Res
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  integrations?: Resolver<Array<ResolversTypes['Integration']>, ParentType, ContextType>;
   lastLogin?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginsCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -382,9 +538,13 @@ export type ViewerResolvers<ContextType = GatehouseContext, ParentType extends R
 };
 
 export type Resolvers<ContextType = GatehouseContext> = {
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeySecret?: ApiKeySecretResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Integration?: IntegrationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Partner?: PartnerResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
   TenantConnection?: TenantConnectionResolvers<ContextType>;

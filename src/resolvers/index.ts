@@ -1,5 +1,7 @@
 import { GraphQLScalarType, Kind } from "graphql";
 import type { Resolvers } from "../generated/graphql.js";
+import { apiKeyResolvers } from "./api-keys.js";
+import { integrationResolvers } from "./integrations.js";
 import { tenantResolvers } from "./tenants.js";
 import { userResolvers } from "./users.js";
 import { viewerResolvers } from "./viewer.js";
@@ -24,10 +26,13 @@ const DateTime = new GraphQLScalarType({
 /** Every domain's resolvers, merged type by type. */
 export function allResolvers(): Resolvers {
   const merged: Record<string, Record<string, unknown>> = {};
-  for (const domain of [viewerResolvers, tenantResolvers, userResolvers] as Record<
-    string,
-    Record<string, unknown>
-  >[]) {
+  for (const domain of [
+    viewerResolvers,
+    tenantResolvers,
+    userResolvers,
+    apiKeyResolvers,
+    integrationResolvers,
+  ] as Record<string, Record<string, unknown>>[]) {
     for (const [type, fields] of Object.entries(domain)) merged[type] = { ...merged[type], ...fields };
   }
   return { ...(merged as Resolvers), DateTime };

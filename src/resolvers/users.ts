@@ -70,7 +70,7 @@ export async function listTenantUsers(
   };
 }
 
-function callerTenant({ caller }: GatehouseContext): string {
+export function callerTenant({ caller }: GatehouseContext): string {
   if (!caller.tenantId) throw badUserInput("you act in no tenant: name one with tenant(id: …) { users }");
   return caller.tenantId;
 }
