@@ -1,3 +1,5 @@
+import { ManagementError } from "auth0";
+import { expect } from "vitest";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
 
 export const GATEHOUSE_API = "https://api.gatehouse.local";
@@ -80,4 +82,15 @@ export async function emulatorControl(
   });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/** The SDK's error for a refused Management call (status and Auth0's body); fails the test if the call succeeded. */
+export async function sdkRefusal(call: Promise<unknown>): Promise<{ statusCode?: number; body?: unknown }> {
+  const error: unknown = await call.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ManagementError);
+  const { statusCode, body } = error as ManagementError;
+  return { statusCode, body };
 }

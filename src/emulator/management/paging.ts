@@ -48,3 +48,41 @@ export function selectFields<T extends object>(item: T, query: Query): Partial<T
     Object.entries(item).filter(([name]) => fields.includes(name) === include),
   ) as Partial<T>;
 }
+
+/** Whether a list request asks for checkpoint paging (`from` / `take`) rather than page/per_page. */
+export function wantsCheckpoint(query: Query): boolean {
+  return query.from !== undefined || query.take !== undefined;
+}
+
+/**
+ * Auth0's checkpoint paging: up to `take` items (default 50, at most 100) starting at the cursor `from`,
+ * answered as `{ <key>: [...], next }`, `next` absent on the last page. Items go in id order and the cursor
+ * is the (base64url) id the next page starts at, so an item deleted between two calls neither repeats nor
+ * skips the others.
+ */
+export function checkpointPage<T>(
+  items: T[],
+  query: Query,
+  key: string,
+  idOf: (item: T) => string,
+): Record<string, unknown> {
+  const take = integer(query, "take", 50, 100);
+  if (take < 1) {
+    throw badRequest(
+      "Query validation error: 'take' must be an integer between 1 and 100",
+      "invalid_query_string",
+    );
+  }
+  const from = query.from ? Buffer.from(query.from, "base64url").toString("utf8") : undefined;
+  if (query.from && Buffer.from(from ?? "", "utf8").toString("base64url") !== query.from) {
+    throw badRequest("Query validation error: 'from' is not a valid checkpoint", "invalid_query_string");
+  }
+  const ordered = [...items].sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+  const rest = from === undefined ? ordered : ordered.filter((item) => idOf(item) >= from);
+  const page = rest.slice(0, take);
+  const following = rest[take];
+  return {
+    [key]: page,
+    ...(following ? { next: Buffer.from(idOf(following), "utf8").toString("base64url") } : {}),
+  };
+}
