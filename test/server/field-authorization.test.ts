@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { partnerTokensFor } from "../support/partner-login.js";
 import { basic, bearer, startStack, type GraphQLResponse, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -118,6 +119,32 @@ describe("each seeded identity sees exactly the fields its permissions allow", (
         },
       },
     });
+  });
+});
+
+describe("a partner acting for a user", () => {
+  it("gets no permissions while its integration is not enabled: every protected field is refused", async () => {
+    const { accessToken } = await partnerTokensFor(stack.emulator, "member@acme.test", "read:users");
+    const authorization = bearer(accessToken);
+    const viewer = await stack.graphql("{ viewer { kind subject clientId permissions tenant { id } } }", {
+      authorization,
+    });
+    expect(viewer.body).toEqual({
+      data: {
+        viewer: {
+          kind: "PARTNER",
+          subject: "auth0|acme-member",
+          clientId: "initech-cms",
+          permissions: [],
+          tenant: { id: "org_acme" },
+        },
+      },
+    });
+    for (const query of [LIST_USERS, '{ user(id: "auth0|acme-member") { id } }', "{ tenant { plan } }"]) {
+      const response = await stack.graphql(query, { authorization });
+      expect(response.body.errors?.map((error) => error.extensions?.code)).toEqual(["FORBIDDEN"]);
+      expect(response.body.errors?.[0]?.message).toContain("integration is not enabled");
+    }
   });
 });
 
