@@ -1,6 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { createGatehouse, type Gatehouse, type GatehouseOptions } from "../../src/app.js";
+import type { Stats as EmulatorStats } from "../../src/emulator/controls.js";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
+
+export type { EmulatorStats };
 
 export const GATEHOUSE_API = "https://api.gatehouse.local";
 export const SEED_PASSWORD = "Gatehouse-dev-1";
@@ -29,15 +32,6 @@ export interface Stack {
   stats(): Promise<EmulatorStats>;
   resetStats(): Promise<void>;
   close(): Promise<void>;
-}
-
-export interface EmulatorStats {
-  tokenRequests: Record<string, number>;
-  tokensIssued: Record<string, Record<string, number>>;
-  tokenFailures: Record<string, number>;
-  management: Record<string, number>;
-  rateLimited: number;
-  faulted: number;
 }
 
 export function basic(clientId: string, clientSecret: string): string {
