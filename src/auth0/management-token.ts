@@ -9,6 +9,7 @@ export const MANAGEMENT_SCOPES = [
   "delete:users",
   "read:roles",
   "read:role_members",
+  "create:role_members",
   "read:organizations",
   "read:organization_members",
   "create:organization_members",

@@ -38,6 +38,7 @@ export const GATEHOUSE_SERVER_MANAGEMENT_SCOPES = [
   "delete:users",
   "read:roles",
   "read:role_members",
+  "create:role_members",
   "read:organizations",
   "create:organizations",
   "update:organizations",
