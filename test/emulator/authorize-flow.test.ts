@@ -5,6 +5,7 @@ import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
 import {
   authorize,
   codeOf,
+  consentsOf,
   createUser,
   hiddenState,
   locationOf,
@@ -469,10 +470,7 @@ describe("consent for a third-party client", () => {
     });
 
     // The consent is recorded as an Auth0 user grant.
-    const grants = Object.values(emulator.context.store.data.userGrants).filter(
-      (grant) => grant.user_id === "auth0|acme-member" && grant.clientID === "initech-cms",
-    );
-    expect(grants).toEqual([
+    expect(await consentsOf(emulator, "auth0|acme-member", PARTNER.clientId)).toEqual([
       {
         id: expect.any(String),
         clientID: "initech-cms",
@@ -513,10 +511,8 @@ describe("consent for a third-party client", () => {
     const response = await exchangeForPartner(codeOf(wider.callback));
     // delete:users is outside Initech's client grant: never asked for, never granted.
     expect(response.body.scope).toBe("read:users update:users");
-    const grants = Object.values(emulator.context.store.data.userGrants).filter(
-      (grant) => grant.user_id === user.user_id,
-    );
-    expect(grants.map((grant) => grant.scope)).toEqual([["read:users", "update:users"]]);
+    const consents = await consentsOf(emulator, user.user_id, PARTNER.clientId);
+    expect(consents.map((grant) => grant.scope)).toEqual([["read:users", "update:users"]]);
   });
 
   it("a user who declines is sent back with access_denied and no consent is recorded", async () => {
@@ -536,9 +532,7 @@ describe("consent for a third-party client", () => {
       error_description: "User did not authorize the request",
       state: "cms-state-2",
     });
-    expect(
-      Object.values(emulator.context.store.data.userGrants).filter((grant) => grant.user_id === user.user_id),
-    ).toEqual([]);
+    expect(await consentsOf(emulator, user.user_id, PARTNER.clientId)).toEqual([]);
   });
 
   it("the partner must authenticate with its secret to exchange the code", async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_PASSWORD } from "../../src/emulator/seed.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
-import { createUser, verifiedClaims } from "./user-login.js";
+import { createUser, managementClients, verifiedClaims } from "./user-login.js";
 
 const PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm";
 
@@ -99,9 +99,9 @@ describe("password grant", () => {
       });
       expect(response.status).toBe(200);
     }
-    const profile = emulator.context.store.data.users[user.user_id];
-    expect(profile?.logins_count).toBe(2);
-    expect(Date.now() - Date.parse(profile?.last_login ?? "")).toBeLessThan(10_000);
+    const profile = await managementClients(emulator).users.get(user.user_id);
+    expect(profile.logins_count).toBe(2);
+    expect(Date.now() - Date.parse(profile.last_login as string)).toBeLessThan(10_000);
   });
 
   it("password-realm names the database connection, and without openid the token is for the API alone", async () => {
@@ -203,7 +203,7 @@ describe("password grant", () => {
     });
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: "unauthorized", error_description: "user is blocked" });
-    expect(emulator.context.store.data.users[user.user_id]?.logins_count).toBe(0);
+    expect((await managementClients(emulator).users.get(user.user_id)).logins_count).toBe(0);
   });
 
   it("a machine client without the password grant type is 403 unauthorized_client", async () => {

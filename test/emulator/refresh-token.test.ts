@@ -1,9 +1,24 @@
 import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmulatorData } from "../../src/emulator/model.js";
 import { SEED_PASSWORD } from "../../src/emulator/seed.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
-import { codeOf, createUser, logIn, PARTNER, pkcePair, SPA, verifiedClaims } from "./user-login.js";
+import {
+  codeOf,
+  consentsOf,
+  createPartner,
+  createUser,
+  logIn,
+  managementClients,
+  PARTNER,
+  pkcePair,
+  SPA,
+  verifiedClaims,
+} from "./user-login.js";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -110,20 +125,34 @@ describe("refresh tokens", () => {
     expect((await refreshForSpa(login.refresh_token as string)).status).toBe(200);
   });
 
-  it("only a hash of the refresh token is kept", async () => {
-    const login = await spaPasswordLogin("member@acme.test", SEED_PASSWORD, "offline_access read:users");
-    const refreshToken = login.refresh_token as string;
-    const state = JSON.stringify(emulator.context.store.data);
-    expect(state).not.toContain(refreshToken);
-    const id = createHash("sha256").update(refreshToken).digest("hex");
-    expect(emulator.context.store.data.refreshTokens[id]).toEqual({
-      id,
-      client_id: "gatehouse-spa",
-      user_id: "auth0|acme-member",
-      audience: GATEHOUSE_API,
-      scope: ["offline_access", "read:users"],
-      created_at: expect.any(String),
-    });
+  it("only a hash of the refresh token is written to the state file", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "gatehouse-refresh-"));
+    const persistent = await emulatorOnFreePort({ dataDir });
+    try {
+      const response = await postForm(`${persistent.url}/oauth/token`, {
+        grant_type: "password",
+        client_id: SPA.clientId,
+        username: "member@acme.test",
+        password: SEED_PASSWORD,
+        audience: GATEHOUSE_API,
+        scope: "offline_access read:users",
+      });
+      const refreshToken = response.body.refresh_token as string;
+      const state = await readFile(join(dataDir, "emulator-state.json"), "utf8");
+      expect(state).not.toContain(refreshToken);
+      const id = createHash("sha256").update(refreshToken).digest("hex");
+      expect((JSON.parse(state) as EmulatorData).refreshTokens[id]).toEqual({
+        id,
+        client_id: "gatehouse-spa",
+        user_id: "auth0|acme-member",
+        audience: GATEHOUSE_API,
+        scope: ["offline_access", "read:users"],
+        created_at: expect.any(String),
+      });
+    } finally {
+      await persistent.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("an organization login's refresh keeps its org_id", async () => {
@@ -155,7 +184,9 @@ describe("refresh tokens", () => {
     expect(login.scope).toBe("offline_access read:users update:users");
 
     // Demoted from user-manager to member after the login.
-    emulator.context.store.data.userRoles[user.user_id] = ["rol_member"];
+    const { users } = managementClients(emulator);
+    await users.roles.delete(user.user_id, { roles: ["rol_user_manager"] });
+    await users.roles.assign(user.user_id, { roles: ["rol_member"] });
 
     const response = await refreshForSpa(login.refresh_token as string);
     expect(response.status).toBe(200);
@@ -203,8 +234,7 @@ describe("refresh tokens", () => {
   it("a refresh for a user blocked since the login is 401 user is blocked", async () => {
     const user = await createUser(emulator, { roles: ["rol_member"] });
     const login = await spaPasswordLogin(user.email, user.password, "offline_access read:users");
-    const profile = emulator.context.store.data.users[user.user_id];
-    if (profile) profile.blocked = true;
+    await managementClients(emulator).users.update(user.user_id, { blocked: true });
     const response = await refreshForSpa(login.refresh_token as string);
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: "unauthorized", error_description: "user is blocked" });
@@ -233,11 +263,9 @@ describe("refresh tokens", () => {
       permissions: ["read:users"],
     });
 
-    const grant = Object.values(emulator.context.store.data.userGrants).find(
-      (candidate) => candidate.user_id === "auth0|acme-member" && candidate.clientID === "initech-cms",
-    );
-    if (!grant) throw new Error("the consent was not recorded");
-    emulator.context.store.deleteUserGrant(grant.id);
+    const [consent] = await consentsOf(emulator, "auth0|acme-member", PARTNER.clientId);
+    if (!consent?.id) throw new Error("the consent was not recorded");
+    await managementClients(emulator).userGrants.delete(consent.id);
 
     const revoked = await refreshForPartner(login.refresh_token as string);
     expect(revoked.status).toBe(403);
@@ -245,22 +273,35 @@ describe("refresh tokens", () => {
   });
 
   it("a third-party refresh follows the client grant as it is now", async () => {
+    const partner = await createPartner(emulator, ["read:users", "update:users"]);
     const user = await createUser(emulator, { roles: ["rol_user_manager"], organization: "org_acme" });
-    const login = await partnerLogin(user.email, user.password, "offline_access read:users update:users");
-    expect(login.scope).toBe("offline_access read:users update:users");
+    const { callback } = await logIn(emulator, {
+      ...partner,
+      username: user.email,
+      password: user.password,
+      scope: "offline_access read:users update:users",
+      consent: "accept",
+    });
+    const login = await token({
+      grant_type: "authorization_code",
+      client_id: partner.clientId,
+      client_secret: partner.clientSecret,
+      code: codeOf(callback),
+      redirect_uri: partner.callback,
+    });
+    expect(login.body.scope).toBe("offline_access read:users update:users");
 
-    const clientGrant = emulator.context.store.data.clientGrants.cgr_initech_cms;
-    if (!clientGrant) throw new Error("the seed's Initech client grant is missing");
-    const before = clientGrant.scope;
-    clientGrant.scope = ["read:users"];
-    try {
-      const response = await refreshForPartner(login.refresh_token as string);
-      expect(response.status).toBe(200);
-      expect(response.body.scope).toBe("offline_access read:users");
-      const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
-      expect(access.permissions).toEqual(["read:users"]);
-    } finally {
-      clientGrant.scope = before;
-    }
+    await managementClients(emulator).clientGrants.update(partner.clientGrantId, { scope: ["read:users"] });
+
+    const response = await token({
+      grant_type: "refresh_token",
+      client_id: partner.clientId,
+      client_secret: partner.clientSecret,
+      refresh_token: login.body.refresh_token as string,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.scope).toBe("offline_access read:users");
+    const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
+    expect(access.permissions).toEqual(["read:users"]);
   });
 });

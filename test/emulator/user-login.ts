@@ -1,9 +1,14 @@
 // Drives the emulator's interactive login the way a program without a browser must: follow the redirects by
 // hand, read the hidden `state` out of each HTML form, and post the form fields back. No cookies.
 import { createHash, randomBytes } from "node:crypto";
+import { ClientGrantsClient } from "auth0/clientGrants";
+import { ClientsClient } from "auth0/clients";
+import { OrganizationsClient } from "auth0/organizations";
+import { UserGrantsClient } from "auth0/userGrants";
+import { UsersClient } from "auth0/users";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { GATEHOUSE_API, postForm } from "./helpers.js";
+import { GATEHOUSE_API, managementToken, postForm } from "./helpers.js";
 
 export const SPA = { clientId: "gatehouse-spa", callback: "http://127.0.0.1:4000/callback" };
 export const PARTNER = {
@@ -139,6 +144,22 @@ export async function verifiedClaims(
   return payload;
 }
 
+/** The SDK's Management clients on Gatehouse's own Management token, for building test fixtures. */
+export function managementClients(emulator: RunningEmulator) {
+  const options = {
+    baseUrl: `${emulator.url}/api/v2`,
+    token: () => managementToken(emulator),
+    maxRetries: 0,
+  };
+  return {
+    users: new UsersClient(options),
+    organizations: new OrganizationsClient(options),
+    userGrants: new UserGrantsClient(options),
+    clients: new ClientsClient(options),
+    clientGrants: new ClientGrantsClient(options),
+  };
+}
+
 let userCounter = 0;
 
 export interface NewUser {
@@ -147,39 +168,70 @@ export interface NewUser {
   password: string;
 }
 
-/**
- * A fresh database user for one test, with roles and an organization.
- * TODO: create it through the Management API (POST /users, /users/{id}/roles, /organizations/{id}/members)
- * once those endpoints exist; they were being built concurrently, so this writes the emulator's state.
- */
+/** A fresh database user for one test, created through the Management API, with roles and an organization. */
 export async function createUser(
   emulator: RunningEmulator,
-  fields: { name?: string; blocked?: boolean; roles?: string[]; organization?: string } = {},
+  fields: { blocked?: boolean; roles?: string[]; organization?: string } = {},
 ): Promise<NewUser> {
   userCounter += 1;
-  const email = `user${userCounter}.${Date.now()}@login.test`;
+  const email = `login${userCounter}.${Date.now()}@login.test`;
   const password = "Login-test-pass-1";
-  const store = emulator.context.store;
-  const { hashPassword } = await import("../../src/emulator/passwords.js");
-  const user_id = `auth0|login-test-${userCounter}-${Date.now()}`;
-  const now = new Date().toISOString();
-  store.data.users[user_id] = {
-    user_id,
-    email,
-    email_verified: false,
-    name: fields.name ?? email,
-    nickname: email.split("@")[0] ?? email,
-    picture: "https://example.test/p.png",
-    blocked: fields.blocked ?? false,
+  const management = managementClients(emulator);
+  const created = await management.users.create({
     connection: "Username-Password-Authentication",
-    password_hash: hashPassword(password),
-    app_metadata: {},
-    user_metadata: {},
-    created_at: now,
-    updated_at: now,
-    logins_count: 0,
-  };
-  if (fields.roles) store.data.userRoles[user_id] = fields.roles;
-  if (fields.organization) store.data.members[fields.organization]?.push(user_id);
+    email,
+    password,
+    ...(fields.blocked ? { blocked: true } : {}),
+  });
+  const user_id = created.user_id;
+  if (!user_id) throw new Error("the Management API created a user without an id");
+  if (fields.roles) await management.users.roles.assign(user_id, { roles: fields.roles });
+  if (fields.organization) {
+    await management.organizations.members.create(fields.organization, { members: [user_id] });
+  }
   return { user_id, email, password };
+}
+
+/** The user's consents to one client, as the Management API lists them. */
+export async function consentsOf(emulator: RunningEmulator, userId: string, clientId: string) {
+  const page = await managementClients(emulator).userGrants.list({ user_id: userId, client_id: clientId });
+  return page.data;
+}
+
+export interface NewPartner {
+  clientId: string;
+  clientSecret: string;
+  callback: string;
+  clientGrantId: string;
+}
+
+/**
+ * A fresh third-party web application for one test, created through the Management API, with a user
+ * access client grant (`subject_type: user`) on the Gatehouse API for `scope`.
+ */
+export async function createPartner(emulator: RunningEmulator, scope: string[]): Promise<NewPartner> {
+  const management = managementClients(emulator);
+  const callback = "http://127.0.0.1:4099/callback";
+  const client = await management.clients.create({
+    name: `Partner ${Date.now()}`,
+    app_type: "regular_web",
+    is_first_party: false,
+    grant_types: ["authorization_code", "refresh_token"],
+    callbacks: [callback],
+  });
+  if (!client.client_id || !client.client_secret)
+    throw new Error("the partner was created without credentials");
+  const grant = await management.clientGrants.create({
+    client_id: client.client_id,
+    audience: GATEHOUSE_API,
+    scope,
+    subject_type: "user",
+  });
+  if (!grant.id) throw new Error("the client grant was created without an id");
+  return {
+    clientId: client.client_id,
+    clientSecret: client.client_secret,
+    callback,
+    clientGrantId: grant.id,
+  };
 }
