@@ -110,7 +110,16 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     { issuer: options.issuer, clientId: options.clientId, clientSecret: options.clientSecret },
     cache,
   );
-  await tokens.getToken();
+  try {
+    await tokens.getToken();
+  } catch (error) {
+    await store.close();
+    await cache.disconnect().catch(() => undefined);
+    throw new Error(
+      `Auth0 did not give Gatehouse a Management API token: check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET and its client grant (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
   const management = new Auth0Management(
     {
       issuer: options.issuer,

@@ -82,6 +82,7 @@ describe("npm start", () => {
       });
       expect(await gatehouse.exited).toBe(1);
       expect(gatehouse.output().stderr).toContain("Gatehouse cannot start");
+      expect(gatehouse.output().stderr).toContain("AUTH0_CLIENT_SECRET");
       expect(gatehouse.output().stderr).not.toContain("wrong-secret");
     } finally {
       await emulator.close();
