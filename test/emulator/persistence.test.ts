@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { OrganizationsClient } from "auth0/organizations";
 import { ResourceServersClient } from "auth0/resourceServers";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
@@ -57,6 +58,17 @@ function refresh(emulator: RunningEmulator, refreshToken: string) {
   });
 }
 
+/** A new tenant, created through the Management API as Gatehouse would; returns its organization id. */
+async function createInitech(emulator: RunningEmulator): Promise<string> {
+  const organizations = new OrganizationsClient({
+    baseUrl: `${emulator.url}/api/v2`,
+    token: await managementToken(emulator),
+  });
+  const { id } = await organizations.create({ name: "initech", display_name: "Initech" });
+  if (!id) throw new Error("the emulator created an organization without an id");
+  return id;
+}
+
 async function jwksOf(emulator: RunningEmulator): Promise<unknown> {
   return (await fetch(`${emulator.url}/.well-known/jwks.json`)).json();
 }
@@ -83,6 +95,7 @@ describe("persistence in a data folder", () => {
       };
       const signedByRotatedKey = await acmeBackendToken(first);
       const refreshToken = await adaRefreshToken(first);
+      const initechId = await createInitech(first);
 
       // Started while the first still holds its port, so the restart is sure to be on another one.
       second = await emulatorOnFreePort({ dataDir });
@@ -104,10 +117,13 @@ describe("persistence in a data folder", () => {
       expect(refreshed.status).toBe(200);
       expect(refreshed.body.access_token).toEqual(expect.any(String));
 
-      const resourceServers = new ResourceServersClient({
-        baseUrl: `${second.url}/api/v2`,
-        token: await managementToken(second),
+      const secondManagement = { baseUrl: `${second.url}/api/v2`, token: await managementToken(second) };
+      expect(await new OrganizationsClient(secondManagement).get(initechId)).toMatchObject({
+        id: initechId,
+        name: "initech",
+        display_name: "Initech",
       });
+      const resourceServers = new ResourceServersClient(secondManagement);
       const identifiers = (await resourceServers.list()).data.map((server) => server.identifier);
       expect(identifiers.sort()).toEqual([GATEHOUSE_API, `${second.issuer}api/v2/`].sort());
 
@@ -169,6 +185,7 @@ describe("persistence in a data folder", () => {
     const emulator = await emulatorOnFreePort({ dataDir: await freshDataDir() });
     try {
       const refreshToken = await adaRefreshToken(emulator);
+      const initechId = await createInitech(emulator);
       await emulatorControl(emulator, "POST", "rotate-keys");
       const keysBefore = await jwksOf(emulator);
       const tokenBefore = await acmeBackendToken(emulator);
@@ -176,6 +193,13 @@ describe("persistence in a data folder", () => {
       expect(await emulatorControl(emulator, "POST", "reset")).toEqual({ status: 204, body: undefined });
 
       expect((await refresh(emulator, refreshToken)).status).toBe(403);
+      const organizations = new OrganizationsClient({
+        baseUrl: `${emulator.url}/api/v2`,
+        token: await managementToken(emulator),
+        maxRetries: 0,
+      });
+      await expect(organizations.get(initechId)).rejects.toMatchObject({ statusCode: 404 });
+      expect((await organizations.get("org_acme")).display_name).toBe("Acme Corp");
       expect(await jwksOf(emulator)).toEqual(keysBefore);
       const jwks = createRemoteJWKSet(new URL(`${emulator.url}/.well-known/jwks.json`));
       await expect(
