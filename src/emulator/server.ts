@@ -11,6 +11,7 @@ import { registerManagementApi } from "./management/index.js";
 import { registerAuthorizeFlow } from "./oauth/authorize.js";
 import { registerDiscovery } from "./oauth/discovery.js";
 import { registerTokenEndpoint } from "./oauth/token.js";
+import { registerUserInfo } from "./oauth/userinfo.js";
 import { EmulatorStore } from "./store.js";
 
 export type { EmulatorOptions } from "./context.js";
@@ -143,6 +144,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   installHooks(app, ctx);
   registerDiscovery(app, ctx);
   registerTokenEndpoint(app, ctx);
+  registerUserInfo(app, ctx);
   registerAuthorizeFlow(app, ctx);
   registerManagementApi(app, ctx);
   registerControlRoutes(app, ctx);

@@ -14,15 +14,22 @@ export interface IdTokenRequest {
   nonce?: string;
 }
 
+/** The user's claims that the granted scope releases: `profile` and `email`, as Auth0 (ID token and /userinfo). */
+export function profileClaims(user: StoredUser, scope: readonly string[]): Record<string, unknown> {
+  return {
+    ...(scope.includes("profile")
+      ? { nickname: user.nickname, name: user.name, picture: user.picture, updated_at: user.updated_at }
+      : {}),
+    ...(scope.includes("email") ? { email: user.email, email_verified: user.email_verified } : {}),
+  };
+}
+
 /** An OIDC ID token for the client (`aud` = client id), with the claims, in the order, Auth0 writes them. */
 export async function issueIdToken(ctx: EmulatorContext, request: IdTokenRequest): Promise<string> {
   const { user } = request;
   const now = Math.floor(Date.now() / 1000);
   const payload: JWTPayload & Record<string, unknown> = {
-    ...(request.scope.includes("profile")
-      ? { nickname: user.nickname, name: user.name, picture: user.picture, updated_at: user.updated_at }
-      : {}),
-    ...(request.scope.includes("email") ? { email: user.email, email_verified: user.email_verified } : {}),
+    ...profileClaims(user, request.scope),
     iss: ctx.issuer,
     aud: request.clientId,
     sub: user.user_id,

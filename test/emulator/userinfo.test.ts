@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../src/emulator/server.js";
+import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await emulatorOnFreePort();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+async function adaToken(scope: string): Promise<string> {
+  const response = await postForm(`${emulator.url}/oauth/token`, {
+    grant_type: "password",
+    client_id: "gatehouse-spa",
+    username: "admin@acme.test",
+    password: "Gatehouse-dev-1",
+    audience: GATEHOUSE_API,
+    scope,
+  });
+  expect(response.status).toBe(200);
+  return response.body.access_token as string;
+}
+
+function userinfo(authorization?: string) {
+  return fetch(`${emulator.url}/userinfo`, { headers: authorization ? { authorization } : {} });
+}
+
+describe("GET /userinfo", () => {
+  it("answers the claims the token's scope releases", async () => {
+    const response = await userinfo(`Bearer ${await adaToken("openid profile email")}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      sub: "auth0|acme-admin",
+      nickname: "admin",
+      name: "Ada Admin",
+      picture: expect.stringMatching(/^https:\/\//),
+      updated_at: expect.any(String),
+      email: "admin@acme.test",
+      email_verified: true,
+    });
+    const openidOnly = await userinfo(`Bearer ${await adaToken("openid")}`);
+    expect(await openidOnly.json()).toEqual({ sub: "auth0|acme-admin" });
+  });
+
+  it("refuses a token without the userinfo audience, and no token, with a bare 401", async () => {
+    for (const authorization of [`Bearer ${await adaToken("read:users")}`, undefined, "Bearer not-a-token"]) {
+      const response = await userinfo(authorization);
+      expect(response.status).toBe(401);
+      expect(await response.text()).toBe("Unauthorized");
+    }
+  });
+});
