@@ -41,12 +41,37 @@ function stringList(value: unknown): string[] {
 export class AccessTokenVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
+  private lastForcedReload = 0;
 
   constructor(private readonly options: { issuer: string; audience: string }) {
     this.jwks = createRemoteJWKSet(new URL(`${options.issuer}.well-known/jwks.json`), {
       cooldownDuration: 30_000,
       timeoutDuration: 5_000,
     });
+  }
+
+  /**
+   * One JWKS refresh for a key the cached set does not have: the issuer rotated its keys. jose refetches on
+   * its own only after a 30 s cooldown; a forced reload is allowed once a second, so tokens with made-up
+   * `kid`s cannot turn into a flood of JWKS requests.
+   */
+  private async verifySignatureAndClaims(token: string) {
+    const options = {
+      issuer: this.options.issuer,
+      audience: this.options.audience,
+      algorithms: ["RS256"],
+      requiredClaims: ["exp", "sub", "iat"],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    };
+    try {
+      return (await jwtVerify(token, this.jwks, options)).payload;
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || Date.now() - this.lastForcedReload < 1_000)
+        throw error;
+      this.lastForcedReload = Date.now();
+      await this.jwks.reload();
+      return (await jwtVerify(token, this.jwks, options)).payload;
+    }
   }
 
   async verify(token: string): Promise<VerifiedToken> {
@@ -56,13 +81,7 @@ export class AccessTokenVerifier {
 
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.jwks, {
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        algorithms: ["RS256"],
-        requiredClaims: ["exp", "sub", "iat"],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      }));
+      payload = await this.verifySignatureAndClaims(token);
     } catch (error) {
       if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout) {
         throw new AuthenticationError("the token issuer's keys could not be fetched; try again shortly");
