@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { databaseUrl, dropSchema, queryPostgres, randomSchema } from "../store/databases.js";
 import { basic, bearer, startStack, type Stack } from "../support/stack.js";
 
@@ -6,8 +6,16 @@ const schema = randomSchema();
 const CLIENT_TTL_MS = 1_000;
 let stack: Stack;
 let acmeAdmin: string;
+/** Every secret this file saw, and everything Gatehouse wrote to the console meanwhile. */
+const secretsSeen: string[] = [];
+const consoleOutput: string[] = [];
 
 beforeAll(async () => {
+  for (const method of ["log", "info", "warn", "error"] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      consoleOutput.push(args.map((arg) => (typeof arg === "string" ? arg : JSON.stringify(arg))).join(" "));
+    });
+  }
   // Postgres here, so a test can make the store's own write fail with a real trigger.
   stack = await startStack({ gatehouse: { store: { databaseUrl, schema }, clientTtlMs: CLIENT_TTL_MS } });
   acmeAdmin = bearer(await stack.userToken("admin@acme.test"));
@@ -29,7 +37,9 @@ interface Secret {
 async function createKey(name: string, scopes: string[]): Promise<Secret> {
   const response = await stack.graphql(CREATE, { authorization: acmeAdmin, variables: { name, scopes } });
   expect(response.body.errors).toBeUndefined();
-  return response.body.data?.createApiKey as Secret;
+  const secret = response.body.data?.createApiKey as Secret;
+  secretsSeen.push(secret.clientSecret);
+  return secret;
 }
 
 async function viewerWith(authorization: string) {
@@ -56,6 +66,7 @@ describe("a tenant's API keys", () => {
       createdBy: { id: "auth0|acme-admin" },
     });
     expect(created.clientSecret.length).toBeGreaterThanOrEqual(32);
+    secretsSeen.push(created.clientSecret);
 
     const expected = {
       data: {
@@ -116,6 +127,7 @@ describe("a tenant's API keys", () => {
       { authorization: acmeAdmin },
     );
     const fresh = rotated.body.data?.rotateApiKey as Secret;
+    secretsSeen.push(fresh.clientSecret);
     expect(fresh.clientId).toBe(key.clientId);
     expect(fresh.clientSecret).not.toBe(key.clientSecret);
     expect((await viewerWith(basic(key.clientId, key.clientSecret))).status).toBe(401);
@@ -225,5 +237,20 @@ describe("a failure between the Auth0 write and the store write", () => {
     );
     expect(rows).toEqual([{ action: "api_key.created" }]);
     expect((await viewerWith(basic(key.clientId, key.clientSecret))).status).toBe(200);
+  });
+});
+
+describe("secrets", () => {
+  it("are never written to Gatehouse's store or its logs", async () => {
+    expect(secretsSeen.length).toBeGreaterThanOrEqual(5);
+    const stored = JSON.stringify(await queryPostgres(`select * from "${schema}".audit_events`));
+    expect(stored).toContain("api_key.created");
+    const logged = consoleOutput.join("\n");
+    expect(logged).toContain("internal error"); // the injected store failure above was logged ...
+    for (const secret of secretsSeen) {
+      expect(stored).not.toContain(secret);
+      expect(logged).not.toContain(secret); // ... without any secret
+    }
+    expect(logged).not.toMatch(/Bearer |Basic |authorization/i);
   });
 });
