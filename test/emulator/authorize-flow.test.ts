@@ -7,6 +7,7 @@ import {
   codeOf,
   consentsOf,
   createUser,
+  exchangeCode,
   hiddenState,
   locationOf,
   logIn,
@@ -27,25 +28,7 @@ afterAll(async () => {
 });
 
 function exchangeForSpa(code: string, pkce: Pkce, overrides: Record<string, string> = {}) {
-  return postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "authorization_code",
-    client_id: SPA.clientId,
-    code,
-    code_verifier: pkce.verifier,
-    redirect_uri: SPA.callback,
-    ...overrides,
-  });
-}
-
-function exchangeForPartner(code: string, overrides: Record<string, string> = {}) {
-  return postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "authorization_code",
-    client_id: PARTNER.clientId,
-    client_secret: PARTNER.clientSecret,
-    code,
-    redirect_uri: PARTNER.callback,
-    ...overrides,
-  });
+  return exchangeCode(emulator, SPA, code, { code_verifier: pkce.verifier, ...overrides });
 }
 
 describe("login with the authorization code flow (first-party SPA, PKCE)", () => {
@@ -279,12 +262,8 @@ describe("login with the authorization code flow (first-party SPA, PKCE)", () =>
         pkce,
       });
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      const response = await postForm(`${shortLived.url}/oauth/token`, {
-        grant_type: "authorization_code",
-        client_id: SPA.clientId,
-        code: codeOf(callback),
+      const response = await exchangeCode(shortLived, SPA, codeOf(callback), {
         code_verifier: pkce.verifier,
-        redirect_uri: SPA.callback,
       });
       expect(response.status).toBe(403);
       expect(response.body).toEqual({
@@ -438,7 +417,7 @@ describe("consent for a third-party client", () => {
     expect(`${callback.origin}${callback.pathname}`).toBe(PARTNER.callback);
     expect(callback.searchParams.get("state")).toBe("cms-state-1");
 
-    const response = await exchangeForPartner(codeOf(callback));
+    const response = await exchangeCode(emulator, PARTNER, codeOf(callback));
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       access_token: expect.any(String),
@@ -487,7 +466,7 @@ describe("consent for a third-party client", () => {
       scope: "openid read:users",
     });
     expect(second.consentShown).toBe(false);
-    expect((await exchangeForPartner(codeOf(second.callback))).status).toBe(200);
+    expect((await exchangeCode(emulator, PARTNER, codeOf(second.callback))).status).toBe(200);
   });
 
   it("asking for more than was consented shows the consent page again, and accepting widens the consent", async () => {
@@ -508,7 +487,7 @@ describe("consent for a third-party client", () => {
       consent: "accept",
     });
     expect(wider.consentShown).toBe(true);
-    const response = await exchangeForPartner(codeOf(wider.callback));
+    const response = await exchangeCode(emulator, PARTNER, codeOf(wider.callback));
     // delete:users is outside Initech's client grant: never asked for, never granted.
     expect(response.body.scope).toBe("read:users update:users");
     const consents = await consentsOf(emulator, user.user_id, PARTNER.clientId);
@@ -544,7 +523,7 @@ describe("consent for a third-party client", () => {
       scope: "read:users",
       consent: "accept",
     });
-    const response = await exchangeForPartner(codeOf(callback), { client_secret: "wrong" });
+    const response = await exchangeCode(emulator, PARTNER, codeOf(callback), { client_secret: "wrong" });
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: "access_denied", error_description: "Unauthorized" });
   });

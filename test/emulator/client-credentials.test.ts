@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
+import { clientCredentialsRequest, emulatorOnFreePort, GATEHOUSE_API, tokenRequest } from "./helpers.js";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -13,12 +13,7 @@ afterAll(async () => {
 
 describe("client credentials", () => {
   it("a tenant's back end gets a token whose claims are Auth0's, verifiable against the JWKS", async () => {
-    const response = await postForm(`${emulator.url}/oauth/token`, {
-      grant_type: "client_credentials",
-      client_id: "acme-backend",
-      client_secret: "acme-backend-secret",
-      audience: GATEHOUSE_API,
-    });
+    const response = await clientCredentialsRequest(emulator, "acme-backend", "acme-backend-secret");
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       access_token: expect.any(String),
@@ -61,21 +56,13 @@ describe("client credentials", () => {
   });
 
   it("a wrong secret is 401 access_denied Unauthorized", async () => {
-    const response = await postForm(`${emulator.url}/oauth/token`, {
-      grant_type: "client_credentials",
-      client_id: "acme-backend",
-      client_secret: "wrong",
-      audience: GATEHOUSE_API,
-    });
+    const response = await clientCredentialsRequest(emulator, "acme-backend", "wrong");
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: "access_denied", error_description: "Unauthorized" });
   });
 
   it("an API the client has no grant on is 403 asking for a client grant", async () => {
-    const response = await postForm(`${emulator.url}/oauth/token`, {
-      grant_type: "client_credentials",
-      client_id: "acme-backend",
-      client_secret: "acme-backend-secret",
+    const response = await clientCredentialsRequest(emulator, "acme-backend", "acme-backend-secret", {
       audience: emulator.context.managementAudience,
     });
     expect(response.status).toBe(403);
@@ -86,19 +73,11 @@ describe("client credentials", () => {
   });
 
   it("scope narrows to a subset, and a scope beyond the grant is refused", async () => {
-    const narrowed = await postForm(`${emulator.url}/oauth/token`, {
-      grant_type: "client_credentials",
-      client_id: "acme-backend",
-      client_secret: "acme-backend-secret",
-      audience: GATEHOUSE_API,
+    const narrowed = await clientCredentialsRequest(emulator, "acme-backend", "acme-backend-secret", {
       scope: "read:users",
     });
     expect(narrowed.body.scope).toBe("read:users");
-    const beyond = await postForm(`${emulator.url}/oauth/token`, {
-      grant_type: "client_credentials",
-      client_id: "acme-backend",
-      client_secret: "acme-backend-secret",
-      audience: GATEHOUSE_API,
+    const beyond = await clientCredentialsRequest(emulator, "acme-backend", "acme-backend-secret", {
       scope: "read:users delete:users",
     });
     expect(beyond.status).toBe(403);
@@ -109,10 +88,10 @@ describe("client credentials", () => {
   });
 
   it("malformed requests are 400 invalid_request or unsupported_grant_type", async () => {
-    const missing = await postForm(`${emulator.url}/oauth/token`, { client_id: "acme-backend" });
+    const missing = await tokenRequest(emulator, { client_id: "acme-backend" });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toBe("invalid_request");
-    const unsupported = await postForm(`${emulator.url}/oauth/token`, { grant_type: "urn:nonsense" });
+    const unsupported = await tokenRequest(emulator, { grant_type: "urn:nonsense" });
     expect(unsupported.status).toBe(400);
     expect(unsupported.body.error).toBe("unsupported_grant_type");
   });

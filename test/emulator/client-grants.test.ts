@@ -1,9 +1,17 @@
-import { ClientGrantsClient } from "auth0/clientGrants";
-import { ClientsClient } from "auth0/clients";
+import type { ClientGrantsClient } from "auth0/clientGrants";
+import type { ClientsClient } from "auth0/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEHOUSE_SERVER_MANAGEMENT_SCOPES } from "../../src/emulator/seed.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, GATEHOUSE_API, managementToken, postForm, sdkRefusal } from "./helpers.js";
+import {
+  clientCredentialsRequest,
+  emulatorOnFreePort,
+  GATEHOUSE_API,
+  insufficientScope,
+  managementClients,
+  managementToken,
+  sdkRefusal,
+} from "./helpers.js";
 
 let emulator: RunningEmulator;
 let clients: ClientsClient;
@@ -11,32 +19,20 @@ let clientGrants: ClientGrantsClient;
 
 beforeAll(async () => {
   emulator = await emulatorOnFreePort();
-  const token = await managementToken(emulator);
-  clients = new ClientsClient({ baseUrl: `${emulator.url}/api/v2`, token, maxRetries: 0 });
-  clientGrants = clientGrantsWith(token);
+  ({ clients, clientGrants } = managementClients(emulator, await managementToken(emulator)));
 });
 afterAll(async () => {
   await emulator.close();
 });
 
 function clientGrantsWith(token: string): ClientGrantsClient {
-  return new ClientGrantsClient({ baseUrl: `${emulator.url}/api/v2`, token, maxRetries: 0 });
+  return managementClients(emulator, token).clientGrants;
 }
 
 /** A new machine application with no grant yet. */
 async function createMachineClient(): Promise<{ clientId: string; clientSecret: string }> {
   const client = await clients.create({ name: "Machine", app_type: "non_interactive" });
   return { clientId: String(client.client_id), clientSecret: String(client.client_secret) };
-}
-
-function tokenRequest(clientId: string, clientSecret: string, extra: Record<string, string> = {}) {
-  return postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "client_credentials",
-    client_id: clientId,
-    client_secret: clientSecret,
-    audience: GATEHOUSE_API,
-    ...extra,
-  });
 }
 
 const NEEDS_A_CLIENT_GRANT = {
@@ -136,7 +132,7 @@ describe("client grants", () => {
 
   it("creating a grant lets the application get client-credentials tokens for that API", async () => {
     const { clientId, clientSecret } = await createMachineClient();
-    const before = await tokenRequest(clientId, clientSecret);
+    const before = await clientCredentialsRequest(emulator, clientId, clientSecret);
     expect({ status: before.status, body: before.body }).toEqual(NEEDS_A_CLIENT_GRANT);
 
     const grant = await clientGrants.create({
@@ -156,10 +152,12 @@ describe("client grants", () => {
       allow_any_organization: true,
       subject_type: "client",
     });
-    const after = await tokenRequest(clientId, clientSecret);
+    const after = await clientCredentialsRequest(emulator, clientId, clientSecret);
     expect(after.status).toBe(200);
     expect(after.body.scope).toBe("read:users update:users");
-    expect((await tokenRequest(clientId, clientSecret, { organization: "org_acme" })).status).toBe(200);
+    expect(
+      (await clientCredentialsRequest(emulator, clientId, clientSecret, { organization: "org_acme" })).status,
+    ).toBe(200);
   });
 
   it("a second grant for the same application and API is 409", async () => {
@@ -233,7 +231,7 @@ describe("client grants", () => {
       allow_any_organization: false,
       subject_type: "client",
     });
-    const token = await tokenRequest(clientId, clientSecret);
+    const token = await clientCredentialsRequest(emulator, clientId, clientSecret);
     expect(token.body.scope).toBe("read:users delete:users");
     expect((await sdkRefusal(clientGrants.update(String(grant.id), { scope: ["fly"] }))).statusCode).toBe(
       400,
@@ -248,11 +246,11 @@ describe("client grants", () => {
       audience: GATEHOUSE_API,
       scope: ["read:users"],
     });
-    expect((await tokenRequest(clientId, clientSecret)).status).toBe(200);
+    expect((await clientCredentialsRequest(emulator, clientId, clientSecret)).status).toBe(200);
 
     await clientGrants.delete(String(grant.id));
 
-    const refused = await tokenRequest(clientId, clientSecret);
+    const refused = await clientCredentialsRequest(emulator, clientId, clientSecret);
     expect({ status: refused.status, body: refused.body }).toEqual(NEEDS_A_CLIENT_GRANT);
     expect((await clientGrants.list({ client_id: clientId })).data).toEqual([]);
   });
@@ -263,15 +261,7 @@ describe("client grants", () => {
     expect((await readOnly.list({ client_id: "acme-backend" })).data).toHaveLength(1);
     expect(
       await sdkRefusal(readOnly.create({ client_id: "gatehouse-spa", audience: GATEHOUSE_API, scope: [] })),
-    ).toEqual({
-      statusCode: 403,
-      body: {
-        statusCode: 403,
-        error: "Forbidden",
-        message: "Insufficient scope, expected any of: create:client_grants",
-        errorCode: "insufficient_scope",
-      },
-    });
+    ).toEqual(insufficientScope("create:client_grants"));
     expect((await sdkRefusal(readOnly.update("cgr_acme_backend", { scope: [] }))).statusCode).toBe(403);
     expect((await sdkRefusal(readOnly.delete("cgr_acme_backend"))).statusCode).toBe(403);
     expect((await clientGrants.get("cgr_acme_backend")).scope).toEqual(["read:users", "create:users"]);

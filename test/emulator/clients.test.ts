@@ -1,8 +1,16 @@
-import { ClientGrantsClient } from "auth0/clientGrants";
-import { ClientsClient } from "auth0/clients";
+import type { ClientGrantsClient } from "auth0/clientGrants";
+import type { ClientsClient } from "auth0/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, GATEHOUSE_API, managementToken, postForm, sdkRefusal } from "./helpers.js";
+import {
+  clientCredentialsRequest,
+  emulatorOnFreePort,
+  GATEHOUSE_API,
+  insufficientScope,
+  managementClients,
+  managementToken,
+  sdkRefusal,
+} from "./helpers.js";
 
 let emulator: RunningEmulator;
 let clients: ClientsClient;
@@ -10,25 +18,14 @@ let clientGrants: ClientGrantsClient;
 
 beforeAll(async () => {
   emulator = await emulatorOnFreePort();
-  const token = await managementToken(emulator);
-  clients = clientsWith(token);
-  clientGrants = new ClientGrantsClient({ baseUrl: `${emulator.url}/api/v2`, token, maxRetries: 0 });
+  ({ clients, clientGrants } = managementClients(emulator, await managementToken(emulator)));
 });
 afterAll(async () => {
   await emulator.close();
 });
 
 function clientsWith(token: string): ClientsClient {
-  return new ClientsClient({ baseUrl: `${emulator.url}/api/v2`, token, maxRetries: 0 });
-}
-
-function tokenRequest(clientId: string, clientSecret: string) {
-  return postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "client_credentials",
-    client_id: clientId,
-    client_secret: clientSecret,
-    audience: GATEHOUSE_API,
-  });
+  return managementClients(emulator, token).clients;
 }
 
 /** A tenant back end with a client grant on the Gatehouse API, as Gatehouse would provision one. */
@@ -227,11 +224,11 @@ describe("clients", () => {
 
   it("deleting an application makes its credentials fail at /oauth/token at once", async () => {
     const { clientId, clientSecret } = await createBackEnd();
-    expect((await tokenRequest(clientId, clientSecret)).status).toBe(200);
+    expect((await clientCredentialsRequest(emulator, clientId, clientSecret)).status).toBe(200);
 
     await clients.delete(clientId);
 
-    const refused = await tokenRequest(clientId, clientSecret);
+    const refused = await clientCredentialsRequest(emulator, clientId, clientSecret);
     expect({ status: refused.status, body: refused.body }).toEqual(UNAUTHORIZED);
     expect(await sdkRefusal(clients.get(clientId))).toEqual(NO_SUCH_CLIENT);
     expect((await clientGrants.list({ client_id: clientId })).data).toEqual([]);
@@ -245,24 +242,18 @@ describe("clients", () => {
     expect(rotated.client_id).toBe(clientId);
     expect(rotated.client_secret).toMatch(/^[A-Za-z0-9_-]{64}$/);
     expect(rotated.client_secret).not.toBe(clientSecret);
-    const old = await tokenRequest(clientId, clientSecret);
+    const old = await clientCredentialsRequest(emulator, clientId, clientSecret);
     expect({ status: old.status, body: old.body }).toEqual(UNAUTHORIZED);
-    expect((await tokenRequest(clientId, String(rotated.client_secret))).status).toBe(200);
+    expect((await clientCredentialsRequest(emulator, clientId, String(rotated.client_secret))).status).toBe(
+      200,
+    );
   });
 
   it("a token narrowed to read:clients cannot create, update, delete or rotate", async () => {
     const readOnly = clientsWith(await managementToken(emulator, { scope: "read:clients" }));
 
     const create = await sdkRefusal(readOnly.create({ name: "nope" }));
-    expect(create).toEqual({
-      statusCode: 403,
-      body: {
-        statusCode: 403,
-        error: "Forbidden",
-        message: "Insufficient scope, expected any of: create:clients",
-        errorCode: "insufficient_scope",
-      },
-    });
+    expect(create).toEqual(insufficientScope("create:clients"));
     expect((await sdkRefusal(readOnly.update("acme-backend", { name: "x" }))).body).toMatchObject({
       message: "Insufficient scope, expected any of: update:clients,update:client_keys",
     });
@@ -270,6 +261,8 @@ describe("clients", () => {
     expect((await sdkRefusal(readOnly.rotateSecret("acme-backend"))).body).toMatchObject({
       message: "Insufficient scope, expected any of: update:client_keys",
     });
-    expect((await tokenRequest("acme-backend", "acme-backend-secret")).status).toBe(200);
+    expect((await clientCredentialsRequest(emulator, "acme-backend", "acme-backend-secret")).status).toBe(
+      200,
+    );
   });
 });

@@ -2,7 +2,14 @@ import { ResourceServersClient } from "auth0/resourceServers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Stats } from "../../src/emulator/controls.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorControl, emulatorOnFreePort, GATEHOUSE_API, managementToken, postForm } from "./helpers.js";
+import {
+  clientCredentialsRequest,
+  emulatorControl,
+  emulatorOnFreePort,
+  GATEHOUSE_API,
+  managementToken,
+  tokenRequest,
+} from "./helpers.js";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -38,12 +45,7 @@ async function addFault(spec: Record<string, unknown>): Promise<void> {
 }
 
 function clientCredentials(clientId: string, clientSecret: string) {
-  return postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "client_credentials",
-    client_id: clientId,
-    client_secret: clientSecret,
-    audience: GATEHOUSE_API,
-  });
+  return clientCredentialsRequest(emulator, clientId, clientSecret);
 }
 
 async function getJson(url: string, token: string) {
@@ -60,7 +62,7 @@ describe("stats", () => {
     expect((await clientCredentials("acme-backend", "acme-backend-secret")).status).toBe(200);
     expect((await clientCredentials("acme-backend", "wrong-secret")).status).toBe(401);
     expect((await clientCredentials("globex-backend", "globex-backend-secret")).status).toBe(200);
-    expect((await postForm(`${emulator.url}/oauth/token`, { grant_type: "urn:nonsense" })).status).toBe(400);
+    expect((await tokenRequest(emulator, { grant_type: "urn:nonsense" })).status).toBe(400);
     await resourceServers.list();
     await resourceServers.get("rs_gatehouse");
     await resourceServers.get("rs_management");

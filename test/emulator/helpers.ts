@@ -1,4 +1,11 @@
 import { ManagementError } from "auth0";
+import { ClientGrantsClient } from "auth0/clientGrants";
+import { ClientsClient } from "auth0/clients";
+import { OrganizationsClient } from "auth0/organizations";
+import { ResourceServersClient } from "auth0/resourceServers";
+import { RolesClient } from "auth0/roles";
+import { UserGrantsClient } from "auth0/userGrants";
+import { UsersClient } from "auth0/users";
 import { expect } from "vitest";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
 
@@ -30,6 +37,27 @@ export async function postForm(
   return { status: response.status, headers: response.headers, body: body as Record<string, unknown> };
 }
 
+/** `POST /oauth/token` with these form fields, answered as it came. */
+export function tokenRequest(emulator: RunningEmulator, fields: Record<string, string>) {
+  return postForm(`${emulator.url}/oauth/token`, fields);
+}
+
+/** A client-credentials request for the Gatehouse API (or the `audience` in `extra`), answered as it came. */
+export function clientCredentialsRequest(
+  emulator: RunningEmulator,
+  clientId: string,
+  clientSecret: string,
+  extra: Record<string, string> = {},
+) {
+  return tokenRequest(emulator, {
+    grant_type: "client_credentials",
+    client_id: clientId,
+    client_secret: clientSecret,
+    audience: GATEHOUSE_API,
+    ...extra,
+  });
+}
+
 /** A client-credentials token, failing the test if the emulator refuses. */
 export async function clientCredentialsToken(
   emulator: RunningEmulator,
@@ -38,19 +66,18 @@ export async function clientCredentialsToken(
   audience: string,
   extra: Record<string, string> = {},
 ): Promise<string> {
-  const response = await postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "client_credentials",
-    client_id: clientId,
-    client_secret: clientSecret,
-    audience,
-    ...extra,
-  });
+  const response = await clientCredentialsRequest(emulator, clientId, clientSecret, { audience, ...extra });
   if (response.status !== 200) {
     throw new Error(
       `token request for ${clientId} failed: ${response.status} ${JSON.stringify(response.body)}`,
     );
   }
   return response.body.access_token as string;
+}
+
+/** A token of Acme's back end (the seed's `acme-backend` client) for the Gatehouse API. */
+export function acmeBackendToken(emulator: RunningEmulator): Promise<string> {
+  return clientCredentialsToken(emulator, "acme-backend", "acme-backend-secret", GATEHOUSE_API);
 }
 
 /** Gatehouse's own Management token (the seed's `gatehouse-server` client). */
@@ -65,6 +92,27 @@ export function managementToken(
     emulator.context.managementAudience,
     extra,
   );
+}
+
+/**
+ * The SDK's Management clients on this emulator, on `token`: one fetched up front, or a function the SDK
+ * calls for each request (by default, one that fetches Gatehouse's own Management token). No retries: a
+ * refused call is refused again, and the tests want the first answer.
+ */
+export function managementClients(
+  emulator: RunningEmulator,
+  token: string | (() => Promise<string>) = () => managementToken(emulator),
+) {
+  const options = { baseUrl: `${emulator.url}/api/v2`, token, maxRetries: 0 };
+  return {
+    users: new UsersClient(options),
+    roles: new RolesClient(options),
+    organizations: new OrganizationsClient(options),
+    userGrants: new UserGrantsClient(options),
+    clients: new ClientsClient(options),
+    clientGrants: new ClientGrantsClient(options),
+    resourceServers: new ResourceServersClient(options),
+  };
 }
 
 /** Calls one of the emulator's test controls, `/__emulator/<control>`, with an optional JSON body. */
@@ -93,4 +141,20 @@ export async function sdkRefusal(call: Promise<unknown>): Promise<{ statusCode?:
   expect(error).toBeInstanceOf(ManagementError);
   const { statusCode, body } = error as ManagementError;
   return { statusCode, body };
+}
+
+/**
+ * Auth0's refusal of a Management call whose token holds none of the `expected` scopes, as `sdkRefusal`
+ * reports it.
+ */
+export function insufficientScope(expected: string) {
+  return {
+    statusCode: 403,
+    body: {
+      statusCode: 403,
+      error: "Forbidden",
+      message: `Insufficient scope, expected any of: ${expected}`,
+      errorCode: "insufficient_scope",
+    },
+  };
 }

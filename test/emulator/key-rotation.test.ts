@@ -3,16 +3,12 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jo
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
 import {
-  clientCredentialsToken,
+  acmeBackendToken,
   emulatorControl,
   emulatorOnFreePort,
   GATEHOUSE_API,
   managementToken,
 } from "./helpers.js";
-
-function acmeBackendToken(emulator: RunningEmulator): Promise<string> {
-  return clientCredentialsToken(emulator, "acme-backend", "acme-backend-secret", GATEHOUSE_API);
-}
 
 /** A fresh verifier, as a service that has not cached the JWKS yet (or whose cache expired). */
 function verifyAgainstJwks(emulator: RunningEmulator, token: string) {

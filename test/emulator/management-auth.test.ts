@@ -1,8 +1,15 @@
-import { ManagementError } from "auth0";
-import { ResourceServersClient } from "auth0/resourceServers";
+import type { ResourceServersClient } from "auth0/resourceServers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { clientCredentialsToken, emulatorOnFreePort, GATEHOUSE_API, managementToken } from "./helpers.js";
+import {
+  clientCredentialsToken,
+  emulatorOnFreePort,
+  GATEHOUSE_API,
+  insufficientScope,
+  managementClients,
+  managementToken,
+  sdkRefusal,
+} from "./helpers.js";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -13,19 +20,7 @@ afterAll(async () => {
 });
 
 function resourceServersWith(target: RunningEmulator, token: string): ResourceServersClient {
-  // No retries: a refused token is refused again, and the test wants the first answer.
-  return new ResourceServersClient({ baseUrl: `${target.url}/api/v2`, token, maxRetries: 0 });
-}
-
-/** The SDK's error for a refused call, or a failure of the test when the call went through. */
-async function refusal(call: Promise<unknown>): Promise<{ statusCode?: number; body?: unknown }> {
-  const error: unknown = await call.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(ManagementError);
-  const { statusCode, body } = error as ManagementError;
-  return { statusCode, body };
+  return managementClients(target, token).resourceServers;
 }
 
 describe("Management API authentication", () => {
@@ -51,7 +46,7 @@ describe("Management API authentication", () => {
       GATEHOUSE_API,
     );
 
-    expect(await refusal(resourceServersWith(emulator, apiToken).list())).toEqual({
+    expect(await sdkRefusal(resourceServersWith(emulator, apiToken).list())).toEqual({
       statusCode: 401,
       body: { statusCode: 401, error: "Unauthorized", message: `Bad audience: ${GATEHOUSE_API}` },
     });
@@ -63,7 +58,7 @@ describe("Management API authentication", () => {
     const flipped = signature[middle] === "A" ? "B" : "A";
     const tampered = `${header}.${payload}.${signature.slice(0, middle)}${flipped}${signature.slice(middle + 1)}`;
 
-    expect(await refusal(resourceServersWith(emulator, tampered).list())).toEqual({
+    expect(await sdkRefusal(resourceServersWith(emulator, tampered).list())).toEqual({
       statusCode: 401,
       body: { statusCode: 401, error: "Unauthorized", message: "Invalid token" },
     });
@@ -73,7 +68,7 @@ describe("Management API authentication", () => {
     const elsewhere = await emulatorOnFreePort();
     try {
       const foreign = await managementToken(elsewhere);
-      expect(await refusal(resourceServersWith(emulator, foreign).list())).toEqual({
+      expect(await sdkRefusal(resourceServersWith(emulator, foreign).list())).toEqual({
         statusCode: 401,
         body: { statusCode: 401, error: "Unauthorized", message: "Invalid token" },
       });
@@ -85,15 +80,9 @@ describe("Management API authentication", () => {
   it("a token narrowed to a scope the endpoint does not accept is 403 insufficient_scope", async () => {
     const narrowed = await managementToken(emulator, { scope: "read:users" });
 
-    expect(await refusal(resourceServersWith(emulator, narrowed).get("rs_gatehouse"))).toEqual({
-      statusCode: 403,
-      body: {
-        statusCode: 403,
-        error: "Forbidden",
-        message: "Insufficient scope, expected any of: read:resource_servers",
-        errorCode: "insufficient_scope",
-      },
-    });
+    expect(await sdkRefusal(resourceServersWith(emulator, narrowed).get("rs_gatehouse"))).toEqual(
+      insufficientScope("read:resource_servers"),
+    );
   });
 });
 
@@ -113,7 +102,7 @@ describe("Management API token expiry", () => {
 
     await new Promise((resolve) => setTimeout(resolve, 2100));
 
-    expect(await refusal(resourceServers.get("rs_gatehouse"))).toEqual({
+    expect(await sdkRefusal(resourceServers.get("rs_gatehouse"))).toEqual({
       statusCode: 401,
       body: {
         statusCode: 401,

@@ -1,8 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { OrganizationsClient } from "auth0/organizations";
+import type { OrganizationsClient } from "auth0/organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, managementToken, sdkRefusal } from "./helpers.js";
+import {
+  emulatorOnFreePort,
+  insufficientScope,
+  managementClients,
+  managementToken,
+  sdkRefusal,
+} from "./helpers.js";
 
 let emulator: RunningEmulator;
 let organizations: OrganizationsClient;
@@ -16,7 +22,7 @@ afterAll(async () => {
 });
 
 function organizationsWith(token: string): OrganizationsClient {
-  return new OrganizationsClient({ baseUrl: `${emulator.url}/api/v2`, token, maxRetries: 0 });
+  return managementClients(emulator, token).organizations;
 }
 
 function uniqueName(prefix: string): string {
@@ -194,15 +200,9 @@ describe("organizations", () => {
     const readOnly = organizationsWith(await managementToken(emulator, { scope: "read:organizations" }));
 
     expect((await readOnly.get("org_acme")).name).toBe("acme");
-    expect(await sdkRefusal(readOnly.create({ name: uniqueName("nope") }))).toEqual({
-      statusCode: 403,
-      body: {
-        statusCode: 403,
-        error: "Forbidden",
-        message: "Insufficient scope, expected any of: create:organizations",
-        errorCode: "insufficient_scope",
-      },
-    });
+    expect(await sdkRefusal(readOnly.create({ name: uniqueName("nope") }))).toEqual(
+      insufficientScope("create:organizations"),
+    );
   });
 });
 

@@ -2,8 +2,8 @@ import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_PASSWORD } from "../../src/emulator/seed.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
-import { createUser, managementClients, verifiedClaims } from "./user-login.js";
+import { emulatorOnFreePort, GATEHOUSE_API, managementClients, tokenRequest } from "./helpers.js";
+import { createUser, passwordLogin, verifiedClaims } from "./user-login.js";
 
 const PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm";
 
@@ -32,18 +32,9 @@ afterAll(async () => {
   await emulator.close();
 });
 
-function token(fields: Record<string, string>) {
-  return postForm(`${emulator.url}/oauth/token`, fields);
-}
-
 describe("password grant", () => {
   it("Ada logs in to the SPA with her password and gets Auth0-shaped access and ID tokens", async () => {
-    const response = await token({
-      grant_type: "password",
-      client_id: "gatehouse-spa",
-      username: "admin@acme.test",
-      password: SEED_PASSWORD,
-      audience: GATEHOUSE_API,
+    const response = await passwordLogin(emulator, "admin@acme.test", SEED_PASSWORD, {
       scope: "openid profile email read:users delete:users read:tenants",
     });
     expect(response.status).toBe(200);
@@ -90,13 +81,7 @@ describe("password grant", () => {
   it("each login is counted on the user's profile", async () => {
     const user = await createUser(emulator, { roles: ["rol_member"] });
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const response = await token({
-        grant_type: "password",
-        client_id: "gatehouse-spa",
-        username: user.email,
-        password: user.password,
-        audience: GATEHOUSE_API,
-      });
+      const response = await passwordLogin(emulator, user.email, user.password);
       expect(response.status).toBe(200);
     }
     const profile = await managementClients(emulator).users.get(user.user_id);
@@ -105,7 +90,7 @@ describe("password grant", () => {
   });
 
   it("password-realm names the database connection, and without openid the token is for the API alone", async () => {
-    const response = await token({
+    const response = await tokenRequest(emulator, {
       grant_type: PASSWORD_REALM,
       realm: "Username-Password-Authentication",
       client_id: "gatehouse-spa",
@@ -136,7 +121,7 @@ describe("password grant", () => {
   });
 
   it("without an audience the tenant's default audience, the Gatehouse API, is used", async () => {
-    const response = await token({
+    const response = await tokenRequest(emulator, {
       grant_type: "password",
       client_id: "gatehouse-spa",
       username: "member@acme.test",
@@ -150,7 +135,7 @@ describe("password grant", () => {
   });
 
   it("password-realm with a realm that is not a connection is 400", async () => {
-    const response = await token({
+    const response = await tokenRequest(emulator, {
       grant_type: PASSWORD_REALM,
       realm: "Some-Other-Connection",
       client_id: "gatehouse-spa",
@@ -165,26 +150,14 @@ describe("password grant", () => {
   });
 
   it("a wrong password, or an unknown email, is 403 Wrong email or password.", async () => {
-    const wrongPassword = await token({
-      grant_type: "password",
-      client_id: "gatehouse-spa",
-      username: "admin@acme.test",
-      password: "not-the-password",
-      audience: GATEHOUSE_API,
-    });
+    const wrongPassword = await passwordLogin(emulator, "admin@acme.test", "not-the-password");
     expect(wrongPassword.status).toBe(403);
     expect(wrongPassword.body).toEqual({
       error: "invalid_grant",
       error_description: "Wrong email or password.",
     });
 
-    const unknownEmail = await token({
-      grant_type: "password",
-      client_id: "gatehouse-spa",
-      username: "nobody@acme.test",
-      password: SEED_PASSWORD,
-      audience: GATEHOUSE_API,
-    });
+    const unknownEmail = await passwordLogin(emulator, "nobody@acme.test", SEED_PASSWORD);
     expect(unknownEmail.status).toBe(403);
     expect(unknownEmail.body).toEqual({
       error: "invalid_grant",
@@ -194,20 +167,14 @@ describe("password grant", () => {
 
   it("a blocked user is 401 user is blocked, and the login is not counted", async () => {
     const user = await createUser(emulator, { blocked: true, roles: ["rol_member"] });
-    const response = await token({
-      grant_type: "password",
-      client_id: "gatehouse-spa",
-      username: user.email,
-      password: user.password,
-      audience: GATEHOUSE_API,
-    });
+    const response = await passwordLogin(emulator, user.email, user.password);
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: "unauthorized", error_description: "user is blocked" });
     expect((await managementClients(emulator).users.get(user.user_id)).logins_count).toBe(0);
   });
 
   it("a machine client without the password grant type is 403 unauthorized_client", async () => {
-    const response = await token({
+    const response = await tokenRequest(emulator, {
       grant_type: "password",
       client_id: "acme-backend",
       client_secret: "acme-backend-secret",
@@ -223,7 +190,7 @@ describe("password grant", () => {
   });
 
   it("a confidential client must still present its secret", async () => {
-    const response = await token({
+    const response = await tokenRequest(emulator, {
       grant_type: "password",
       client_id: "acme-backend",
       username: "admin@acme.test",
@@ -235,7 +202,7 @@ describe("password grant", () => {
   });
 
   it("missing credentials are 400 invalid_request", async () => {
-    const response = await token({
+    const response = await tokenRequest(emulator, {
       grant_type: "password",
       client_id: "gatehouse-spa",
       username: "admin@acme.test",
@@ -248,11 +215,7 @@ describe("password grant", () => {
   });
 
   it("an unknown audience is 403 Service not found", async () => {
-    const response = await token({
-      grant_type: "password",
-      client_id: "gatehouse-spa",
-      username: "admin@acme.test",
-      password: SEED_PASSWORD,
+    const response = await passwordLogin(emulator, "admin@acme.test", SEED_PASSWORD, {
       audience: "https://nowhere.example",
     });
     expect(response.status).toBe(403);
@@ -263,11 +226,7 @@ describe("password grant", () => {
   });
 
   it("a user never gets Management API scopes from a login", async () => {
-    const response = await token({
-      grant_type: "password",
-      client_id: "gatehouse-spa",
-      username: "operator@gatehouse.test",
-      password: SEED_PASSWORD,
+    const response = await passwordLogin(emulator, "operator@gatehouse.test", SEED_PASSWORD, {
       audience: emulator.context.managementAudience,
       scope: "read:resource_servers",
     });

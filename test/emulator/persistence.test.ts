@@ -11,13 +11,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
 import { startEmulator } from "../../src/emulator/server.js";
 import {
-  clientCredentialsToken,
+  acmeBackendToken,
   emulatorControl,
   emulatorOnFreePort,
   GATEHOUSE_API,
+  managementClients,
   managementToken,
-  postForm,
 } from "./helpers.js";
+import { passwordLogin, refresh, SPA } from "./user-login.js";
 
 const STATE_FILE = "emulator-state.json";
 
@@ -32,30 +33,13 @@ async function freshDataDir(): Promise<string> {
   return dir;
 }
 
-function acmeBackendToken(emulator: RunningEmulator): Promise<string> {
-  return clientCredentialsToken(emulator, "acme-backend", "acme-backend-secret", GATEHOUSE_API);
-}
-
 /** Ada signs in through the SPA with offline_access: the emulator stores her refresh token. */
 async function adaRefreshToken(emulator: RunningEmulator): Promise<string> {
-  const response = await postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "password",
-    client_id: "gatehouse-spa",
-    username: "admin@acme.test",
-    password: "Gatehouse-dev-1",
-    audience: GATEHOUSE_API,
+  const response = await passwordLogin(emulator, "admin@acme.test", "Gatehouse-dev-1", {
     scope: "openid offline_access",
   });
   expect(response.status).toBe(200);
   return response.body.refresh_token as string;
-}
-
-function refresh(emulator: RunningEmulator, refreshToken: string) {
-  return postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "refresh_token",
-    client_id: "gatehouse-spa",
-    refresh_token: refreshToken,
-  });
 }
 
 /** A new tenant, created through the Management API as Gatehouse would; returns its organization id. */
@@ -113,7 +97,7 @@ describe("persistence in a data folder", () => {
         jwtVerify(signedAfterRestart, jwks, { issuer: second.issuer, audience: GATEHOUSE_API }),
       ).resolves.toBeDefined();
 
-      const refreshed = await refresh(second, refreshToken);
+      const refreshed = await refresh(second, SPA, refreshToken);
       expect(refreshed.status).toBe(200);
       expect(refreshed.body.access_token).toEqual(expect.any(String));
 
@@ -146,7 +130,7 @@ describe("persistence in a data folder", () => {
     const second = await emulatorOnFreePort();
     try {
       expect(await jwksOf(second)).not.toEqual(firstKeys);
-      expect(await refresh(second, refreshToken)).toMatchObject({
+      expect(await refresh(second, SPA, refreshToken)).toMatchObject({
         status: 403,
         body: { error: "invalid_grant", error_description: "Unknown or invalid refresh token." },
       });
@@ -192,12 +176,8 @@ describe("persistence in a data folder", () => {
 
       expect(await emulatorControl(emulator, "POST", "reset")).toEqual({ status: 204, body: undefined });
 
-      expect((await refresh(emulator, refreshToken)).status).toBe(403);
-      const organizations = new OrganizationsClient({
-        baseUrl: `${emulator.url}/api/v2`,
-        token: await managementToken(emulator),
-        maxRetries: 0,
-      });
+      expect((await refresh(emulator, SPA, refreshToken)).status).toBe(403);
+      const { organizations } = managementClients(emulator, await managementToken(emulator));
       await expect(organizations.get(initechId)).rejects.toMatchObject({ statusCode: 404 });
       expect((await organizations.get("org_acme")).display_name).toBe("Acme Corp");
       expect(await jwksOf(emulator)).toEqual(keysBefore);

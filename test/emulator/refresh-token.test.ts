@@ -6,17 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorData } from "../../src/emulator/model.js";
 import { SEED_PASSWORD } from "../../src/emulator/seed.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
+import { emulatorOnFreePort, GATEHOUSE_API, managementClients } from "./helpers.js";
 import {
   codeOf,
   consentsOf,
   createPartner,
   createUser,
+  exchangeCode,
   logIn,
-  managementClients,
   PARTNER,
+  passwordLogin,
   pkcePair,
+  refresh,
   SPA,
+  tokensFromLogin,
   verifiedClaims,
 } from "./user-login.js";
 
@@ -28,58 +31,9 @@ afterAll(async () => {
   await emulator.close();
 });
 
-function token(fields: Record<string, string>) {
-  return postForm(`${emulator.url}/oauth/token`, fields);
-}
-
 async function spaPasswordLogin(username: string, password: string, scope: string, audience = GATEHOUSE_API) {
-  const response = await token({
-    grant_type: "password",
-    client_id: SPA.clientId,
-    username,
-    password,
-    audience,
-    scope,
-  });
+  const response = await passwordLogin(emulator, username, password, { audience, scope });
   if (response.status !== 200) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
-  return response.body;
-}
-
-function refreshForSpa(refreshToken: string, extra: Record<string, string> = {}) {
-  return token({
-    grant_type: "refresh_token",
-    client_id: SPA.clientId,
-    refresh_token: refreshToken,
-    ...extra,
-  });
-}
-
-function refreshForPartner(refreshToken: string) {
-  return token({
-    grant_type: "refresh_token",
-    client_id: PARTNER.clientId,
-    client_secret: PARTNER.clientSecret,
-    refresh_token: refreshToken,
-  });
-}
-
-/** Initech CMS logs a user in, with consent, asking for offline access; returns the token response. */
-async function partnerLogin(username: string, password: string, scope: string) {
-  const { callback } = await logIn(emulator, {
-    ...PARTNER,
-    username,
-    password,
-    scope,
-    consent: "accept",
-  });
-  const response = await token({
-    grant_type: "authorization_code",
-    client_id: PARTNER.clientId,
-    client_secret: PARTNER.clientSecret,
-    code: codeOf(callback),
-    redirect_uri: PARTNER.callback,
-  });
-  if (response.status !== 200) throw new Error(`code exchange failed: ${JSON.stringify(response.body)}`);
   return response.body;
 }
 
@@ -98,7 +52,7 @@ describe("refresh tokens", () => {
     expect(login.refresh_token).toEqual(expect.any(String));
     expect(login.scope).toBe("openid offline_access read:users");
 
-    const response = await refreshForSpa(login.refresh_token as string);
+    const response = await refresh(emulator, SPA, login.refresh_token as string);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       access_token: expect.any(String),
@@ -122,19 +76,14 @@ describe("refresh tokens", () => {
     expect(id.sub).toBe("auth0|acme-admin");
 
     // Usable again: without rotation a refresh token lasts until revoked.
-    expect((await refreshForSpa(login.refresh_token as string)).status).toBe(200);
+    expect((await refresh(emulator, SPA, login.refresh_token as string)).status).toBe(200);
   });
 
   it("only a hash of the refresh token is written to the state file", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "gatehouse-refresh-"));
     const persistent = await emulatorOnFreePort({ dataDir });
     try {
-      const response = await postForm(`${persistent.url}/oauth/token`, {
-        grant_type: "password",
-        client_id: SPA.clientId,
-        username: "member@acme.test",
-        password: SEED_PASSWORD,
-        audience: GATEHOUSE_API,
+      const response = await passwordLogin(persistent, "member@acme.test", SEED_PASSWORD, {
         scope: "offline_access read:users",
       });
       const refreshToken = response.body.refresh_token as string;
@@ -165,14 +114,8 @@ describe("refresh tokens", () => {
       organization: "org_globex",
       pkce,
     });
-    const login = await token({
-      grant_type: "authorization_code",
-      client_id: SPA.clientId,
-      code: codeOf(callback),
-      code_verifier: pkce.verifier,
-      redirect_uri: SPA.callback,
-    });
-    const response = await refreshForSpa(login.body.refresh_token as string);
+    const login = await exchangeCode(emulator, SPA, codeOf(callback), { code_verifier: pkce.verifier });
+    const response = await refresh(emulator, SPA, login.body.refresh_token as string);
     expect(response.status).toBe(200);
     const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
     expect(access.org_id).toBe("org_globex");
@@ -188,7 +131,7 @@ describe("refresh tokens", () => {
     await users.roles.delete(user.user_id, { roles: ["rol_user_manager"] });
     await users.roles.assign(user.user_id, { roles: ["rol_member"] });
 
-    const response = await refreshForSpa(login.refresh_token as string);
+    const response = await refresh(emulator, SPA, login.refresh_token as string);
     expect(response.status).toBe(200);
     expect(response.body.scope).toBe("offline_access read:users");
     const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
@@ -201,7 +144,9 @@ describe("refresh tokens", () => {
       SEED_PASSWORD,
       "offline_access read:users update:users",
     );
-    const response = await refreshForSpa(login.refresh_token as string, { scope: "read:users create:users" });
+    const response = await refresh(emulator, SPA, login.refresh_token as string, {
+      scope: "read:users create:users",
+    });
     expect(response.status).toBe(200);
     expect(response.body.scope).toBe("read:users");
   });
@@ -222,11 +167,11 @@ describe("refresh tokens", () => {
 
   it("a refresh token is bound to its client, and an unknown one is refused", async () => {
     const login = await spaPasswordLogin("member@acme.test", SEED_PASSWORD, "offline_access read:users");
-    const stolen = await refreshForPartner(login.refresh_token as string);
+    const stolen = await refresh(emulator, PARTNER, login.refresh_token as string);
     expect(stolen.status).toBe(403);
     expect(stolen.body).toEqual(UNKNOWN_REFRESH_TOKEN);
 
-    const unknown = await refreshForSpa("v1.not-a-token");
+    const unknown = await refresh(emulator, SPA, "v1.not-a-token");
     expect(unknown.status).toBe(403);
     expect(unknown.body).toEqual(UNKNOWN_REFRESH_TOKEN);
   });
@@ -235,20 +180,23 @@ describe("refresh tokens", () => {
     const user = await createUser(emulator, { roles: ["rol_member"] });
     const login = await spaPasswordLogin(user.email, user.password, "offline_access read:users");
     await managementClients(emulator).users.update(user.user_id, { blocked: true });
-    const response = await refreshForSpa(login.refresh_token as string);
+    const response = await refresh(emulator, SPA, login.refresh_token as string);
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: "unauthorized", error_description: "user is blocked" });
   });
 
   it("Initech CMS refreshes Mia's token until she withdraws her consent, then the refresh token is dead", async () => {
-    const login = await partnerLogin(
-      "member@acme.test",
-      SEED_PASSWORD,
-      "openid read:users update:users offline_access",
-    );
+    // Initech CMS logs Mia in, with consent, asking for offline access.
+    const login = await tokensFromLogin(emulator, {
+      ...PARTNER,
+      username: "member@acme.test",
+      password: SEED_PASSWORD,
+      scope: "openid read:users update:users offline_access",
+      consent: "accept",
+    });
     expect(login.scope).toBe("openid read:users offline_access");
 
-    const refreshed = await refreshForPartner(login.refresh_token as string);
+    const refreshed = await refresh(emulator, PARTNER, login.refresh_token as string);
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.scope).toBe("openid read:users offline_access");
     const access = await verifiedClaims(emulator, refreshed.body.access_token as string, GATEHOUSE_API);
@@ -267,7 +215,7 @@ describe("refresh tokens", () => {
     if (!consent?.id) throw new Error("the consent was not recorded");
     await managementClients(emulator).userGrants.delete(consent.id);
 
-    const revoked = await refreshForPartner(login.refresh_token as string);
+    const revoked = await refresh(emulator, PARTNER, login.refresh_token as string);
     expect(revoked.status).toBe(403);
     expect(revoked.body).toEqual(UNKNOWN_REFRESH_TOKEN);
   });
@@ -282,23 +230,12 @@ describe("refresh tokens", () => {
       scope: "offline_access read:users update:users",
       consent: "accept",
     });
-    const login = await token({
-      grant_type: "authorization_code",
-      client_id: partner.clientId,
-      client_secret: partner.clientSecret,
-      code: codeOf(callback),
-      redirect_uri: partner.callback,
-    });
+    const login = await exchangeCode(emulator, partner, codeOf(callback));
     expect(login.body.scope).toBe("offline_access read:users update:users");
 
     await managementClients(emulator).clientGrants.update(partner.clientGrantId, { scope: ["read:users"] });
 
-    const response = await token({
-      grant_type: "refresh_token",
-      client_id: partner.clientId,
-      client_secret: partner.clientSecret,
-      refresh_token: login.body.refresh_token as string,
-    });
+    const response = await refresh(emulator, partner, login.body.refresh_token as string);
     expect(response.status).toBe(200);
     expect(response.body.scope).toBe("offline_access read:users");
     const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);

@@ -1,9 +1,16 @@
-import { RolesClient } from "auth0/roles";
-import { UsersClient } from "auth0/users";
+import type { RolesClient } from "auth0/roles";
+import type { UsersClient } from "auth0/users";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEHOUSE_PERMISSIONS } from "../../src/emulator/seed.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, GATEHOUSE_API, managementToken, sdkRefusal } from "./helpers.js";
+import {
+  emulatorOnFreePort,
+  GATEHOUSE_API,
+  insufficientScope,
+  managementClients,
+  managementToken,
+  sdkRefusal,
+} from "./helpers.js";
 
 const MEMBER = { id: "rol_member", name: "member", description: "Reads the users of their tenant" };
 const USER_MANAGER = {
@@ -27,23 +34,15 @@ let roles: RolesClient;
 let users: UsersClient;
 beforeAll(async () => {
   emulator = await emulatorOnFreePort();
-  roles = rolesClientWith();
-  users = new UsersClient({
-    baseUrl: `${emulator.url}/api/v2`,
-    token: () => managementToken(emulator),
-    maxRetries: 0,
-  });
+  ({ roles, users } = managementClients(emulator));
 });
 afterAll(async () => {
   await emulator.close();
 });
 
-function rolesClientWith(scope?: string): RolesClient {
-  return new RolesClient({
-    baseUrl: `${emulator.url}/api/v2`,
-    token: () => managementToken(emulator, scope ? { scope } : {}),
-    maxRetries: 0,
-  });
+/** The SDK's roles client on a Management token narrowed to `scope`. */
+function rolesClientWith(scope: string): RolesClient {
+  return managementClients(emulator, () => managementToken(emulator, { scope })).roles;
 }
 
 let userCounter = 0;
@@ -211,18 +210,6 @@ describe("a role's users", () => {
 });
 
 describe("scopes", () => {
-  function insufficientScope(expected: string) {
-    return {
-      statusCode: 403,
-      body: {
-        statusCode: 403,
-        error: "Forbidden",
-        message: `Insufficient scope, expected any of: ${expected}`,
-        errorCode: "insufficient_scope",
-      },
-    };
-  }
-
   it("a token with only read:users cannot read roles or their permissions", async () => {
     const usersOnly = rolesClientWith("read:users");
 

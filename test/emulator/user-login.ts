@@ -1,14 +1,10 @@
-// Drives the emulator's interactive login the way a program without a browser must: follow the redirects by
-// hand, read the hidden `state` out of each HTML form, and post the form fields back. No cookies.
+// A user's logins as an application makes them: the password grant, the code exchange and the refresh at
+// the token endpoint, and the interactive login driven the way a program without a browser must: follow the
+// redirects by hand, read the hidden `state` out of each HTML form, and post its fields back. No cookies.
 import { createHash, randomBytes } from "node:crypto";
-import { ClientGrantsClient } from "auth0/clientGrants";
-import { ClientsClient } from "auth0/clients";
-import { OrganizationsClient } from "auth0/organizations";
-import { UserGrantsClient } from "auth0/userGrants";
-import { UsersClient } from "auth0/users";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { GATEHOUSE_API, managementToken, postForm } from "./helpers.js";
+import { GATEHOUSE_API, managementClients, postForm, tokenRequest } from "./helpers.js";
 
 export const SPA = { clientId: "gatehouse-spa", callback: "http://127.0.0.1:4000/callback" };
 export const PARTNER = {
@@ -16,6 +12,63 @@ export const PARTNER = {
   clientSecret: "initech-cms-secret",
   callback: "http://127.0.0.1:4020/callback",
 };
+
+/** An application as the token endpoint knows it: a confidential one has a secret. */
+export interface Application {
+  clientId: string;
+  clientSecret?: string;
+  callback: string;
+}
+
+/** The SPA's password login to the Gatehouse API, answered as it came; `extra` adds or replaces fields. */
+export function passwordLogin(
+  emulator: RunningEmulator,
+  username: string,
+  password: string,
+  extra: Record<string, string> = {},
+) {
+  return tokenRequest(emulator, {
+    grant_type: "password",
+    client_id: SPA.clientId,
+    username,
+    password,
+    audience: GATEHOUSE_API,
+    ...extra,
+  });
+}
+
+/** The application exchanges the code of its callback, with its secret if it has one; answered as it came. */
+export function exchangeCode(
+  emulator: RunningEmulator,
+  application: Application,
+  code: string,
+  extra: Record<string, string> = {},
+) {
+  return tokenRequest(emulator, {
+    grant_type: "authorization_code",
+    client_id: application.clientId,
+    ...(application.clientSecret ? { client_secret: application.clientSecret } : {}),
+    code,
+    redirect_uri: application.callback,
+    ...extra,
+  });
+}
+
+/** The application trades a refresh token, with its secret if it has one; answered as it came. */
+export function refresh(
+  emulator: RunningEmulator,
+  application: Omit<Application, "callback">,
+  refreshToken: string,
+  extra: Record<string, string> = {},
+) {
+  return tokenRequest(emulator, {
+    grant_type: "refresh_token",
+    client_id: application.clientId,
+    ...(application.clientSecret ? { client_secret: application.clientSecret } : {}),
+    refresh_token: refreshToken,
+    ...extra,
+  });
+}
 
 export interface Pkce {
   verifier: string;
@@ -129,6 +182,22 @@ export function codeOf(callback: URL): string {
   return code;
 }
 
+/** Runs the login and exchanges its code: the application's tokens, failing the test if it gets none. */
+export async function tokensFromLogin(
+  emulator: RunningEmulator,
+  options: LoginOptions & { clientSecret?: string },
+): Promise<Record<string, unknown>> {
+  const { callback } = await logIn(emulator, options);
+  const response = await exchangeCode(
+    emulator,
+    options,
+    codeOf(callback),
+    options.pkce ? { code_verifier: options.pkce.verifier } : {},
+  );
+  if (response.status !== 200) throw new Error(`code exchange failed: ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
 /** Verifies a token against the emulator's published JWKS, as Gatehouse will. */
 export async function verifiedClaims(
   emulator: RunningEmulator,
@@ -142,22 +211,6 @@ export async function verifiedClaims(
     algorithms: ["RS256"],
   });
   return payload;
-}
-
-/** The SDK's Management clients on Gatehouse's own Management token, for building test fixtures. */
-export function managementClients(emulator: RunningEmulator) {
-  const options = {
-    baseUrl: `${emulator.url}/api/v2`,
-    token: () => managementToken(emulator),
-    maxRetries: 0,
-  };
-  return {
-    users: new UsersClient(options),
-    organizations: new OrganizationsClient(options),
-    userGrants: new UserGrantsClient(options),
-    clients: new ClientsClient(options),
-    clientGrants: new ClientGrantsClient(options),
-  };
 }
 
 let userCounter = 0;

@@ -1,4 +1,4 @@
-import { UsersClient } from "auth0/users";
+import type { UsersClient } from "auth0/users";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   InvalidUserSearch,
@@ -8,7 +8,7 @@ import {
 } from "../../src/emulator/management/user-search.js";
 import type { StoredUser } from "../../src/emulator/model.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, managementToken, sdkRefusal } from "./helpers.js";
+import { emulatorOnFreePort, managementClients, sdkRefusal } from "./helpers.js";
 
 function storedUser(fields: Partial<StoredUser> = {}): StoredUser {
   return {
@@ -222,11 +222,7 @@ describe("GET /api/v2/users?q=", () => {
   let users: UsersClient;
   beforeAll(async () => {
     emulator = await emulatorOnFreePort();
-    users = new UsersClient({
-      baseUrl: `${emulator.url}/api/v2`,
-      token: () => managementToken(emulator),
-      maxRetries: 0,
-    });
+    ({ users } = managementClients(emulator));
   });
   afterAll(async () => {
     await emulator.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
+import { emulatorOnFreePort } from "./helpers.js";
+import { passwordLogin } from "./user-login.js";
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -11,14 +12,7 @@ afterAll(async () => {
 });
 
 async function adaToken(scope: string): Promise<string> {
-  const response = await postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "password",
-    client_id: "gatehouse-spa",
-    username: "admin@acme.test",
-    password: "Gatehouse-dev-1",
-    audience: GATEHOUSE_API,
-    scope,
-  });
+  const response = await passwordLogin(emulator, "admin@acme.test", "Gatehouse-dev-1", { scope });
   expect(response.status).toBe(200);
   return response.body.access_token as string;
 }

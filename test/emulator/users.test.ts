@@ -1,9 +1,17 @@
 import type { Management } from "auth0";
-import { RolesClient } from "auth0/roles";
-import { UsersClient } from "auth0/users";
+import type { RolesClient } from "auth0/roles";
+import type { UsersClient } from "auth0/users";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { emulatorOnFreePort, GATEHOUSE_API, managementToken, postForm, sdkRefusal } from "./helpers.js";
+import {
+  emulatorOnFreePort,
+  GATEHOUSE_API,
+  insufficientScope,
+  managementClients,
+  managementToken,
+  sdkRefusal,
+} from "./helpers.js";
+import { passwordLogin } from "./user-login.js";
 
 const CONNECTION = "Username-Password-Authentication";
 const PASSWORD = "Users-test-pass-1";
@@ -14,25 +22,15 @@ let users: UsersClient;
 let roles: RolesClient;
 beforeAll(async () => {
   emulator = await emulatorOnFreePort();
-  users = usersClientWith();
-  roles = new RolesClient({
-    baseUrl: `${emulator.url}/api/v2`,
-    token: () => managementToken(emulator),
-    maxRetries: 0,
-  });
+  ({ users, roles } = managementClients(emulator));
 });
 afterAll(async () => {
   await emulator.close();
 });
 
-/** The SDK's users client on Gatehouse's Management token, or on one narrowed to `scope`. */
-function usersClientWith(scope?: string): UsersClient {
-  return new UsersClient({
-    baseUrl: `${emulator.url}/api/v2`,
-    token: () => managementToken(emulator, scope ? { scope } : {}),
-    // No retries: a refusal is refused again, and the tests want the first answer.
-    maxRetries: 0,
-  });
+/** The SDK's users client on a Management token narrowed to `scope`. */
+function usersClientWith(scope: string): UsersClient {
+  return managementClients(emulator, () => managementToken(emulator, { scope })).users;
 }
 
 let emailCounter = 0;
@@ -43,16 +41,6 @@ function uniqueEmail(label = "user"): string {
 
 async function createUser(fields: Partial<Management.CreateUserRequestContent> = {}) {
   return users.create({ connection: CONNECTION, email: uniqueEmail(), password: PASSWORD, ...fields });
-}
-
-function passwordLogin(username: string, password: string) {
-  return postForm(`${emulator.url}/oauth/token`, {
-    grant_type: "password",
-    client_id: "gatehouse-spa",
-    username,
-    password,
-    audience: GATEHOUSE_API,
-  });
 }
 
 function badRequest(message: string, errorCode = "invalid_body") {
@@ -110,8 +98,8 @@ describe("creating users", () => {
   it("the new user can log in with the password given at creation", async () => {
     const created = await createUser();
 
-    expect((await passwordLogin(String(created.email), PASSWORD)).status).toBe(200);
-    expect((await passwordLogin(String(created.email), "Not-the-password-1")).status).toBe(403);
+    expect((await passwordLogin(emulator, String(created.email), PASSWORD)).status).toBe(200);
+    expect((await passwordLogin(emulator, String(created.email), "Not-the-password-1")).status).toBe(403);
   });
 
   it("a user created blocked, verified and with an id of our choosing keeps them", async () => {
@@ -395,8 +383,8 @@ describe("updating users", () => {
     );
     await users.update(userId, { password: "Changed-pass-2" });
 
-    expect((await passwordLogin(String(created.email), "Changed-pass-2")).status).toBe(200);
-    expect((await passwordLogin(String(created.email), PASSWORD)).status).toBe(403);
+    expect((await passwordLogin(emulator, String(created.email), "Changed-pass-2")).status).toBe(200);
+    expect((await passwordLogin(emulator, String(created.email), PASSWORD)).status).toBe(403);
   });
 
   it("a new email is stored in lower case and unverified; one that is taken is refused", async () => {
@@ -553,18 +541,6 @@ describe("a user's permissions and organizations", () => {
 });
 
 describe("scopes", () => {
-  function insufficientScope(expected: string) {
-    return {
-      statusCode: 403,
-      body: {
-        statusCode: 403,
-        error: "Forbidden",
-        message: `Insufficient scope, expected any of: ${expected}`,
-        errorCode: "insufficient_scope",
-      },
-    };
-  }
-
   it("a token with only read:roles cannot read, create, update or delete users", async () => {
     const rolesOnly = usersClientWith("read:roles");
 
