@@ -28,8 +28,11 @@ export function createLoaders(management: Auth0Management) {
   }
 
   return {
+    // One user is read by id (consistent at once); several through one user search (eventually consistent,
+    // fine for lists).
     user: new DataLoader<string, UserModel | null>(
       async (ids) => {
+        if (ids.length === 1) return [await management.findUser(ids[0] as string)];
         const found = new Map((await management.findUsersByIds(ids)).map((user) => [user.id, user]));
         return ids.map((id) => found.get(id) ?? null);
       },

@@ -90,12 +90,21 @@ export class Auth0Management {
     this.userGrants = new UserGrantsClient(clientOptions);
   }
 
+  /** Concurrent misses of one key share one load, so a burst of first requests is one Auth0 call. */
+  private readonly loading = new Map<string, Promise<unknown>>();
+
   private async cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
     const hit = await this.cache.get<{ value: T }>(key);
     if (hit) return hit.value;
-    const value = await load();
-    await this.cache.set(key, { value }, ttlMs);
-    return value;
+    const running = this.loading.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const loaded = (async () => {
+      const value = await load();
+      await this.cache.set(key, { value }, ttlMs);
+      return value;
+    })().finally(() => this.loading.delete(key));
+    this.loading.set(key, loaded);
+    return loaded;
   }
 
   /** Forgets a cached object after Gatehouse changed it, on every instance sharing the cache. */
@@ -168,6 +177,11 @@ export class Auth0Management {
       const users = await collect(await this.roles.users.list(roleId, { take: 100 }));
       return users.map((user) => String(user.user_id));
     });
+  }
+
+  async findUser(id: string): Promise<UserModel | null> {
+    const user = await findOrUndefined(() => this.users.get(id));
+    return user ? toUserModel(user) : null;
   }
 
   /** Users by id, in one user search (`q=user_id:(…)`); at most 50 ids a call. */

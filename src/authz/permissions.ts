@@ -25,6 +25,7 @@ import {
   isSelf,
   isSelfArgument,
   isVisibleTenant,
+  outranksTarget,
 } from "./rules.js";
 import type { ShieldRule } from "./shield-rule.js";
 
@@ -74,9 +75,12 @@ export const permissions: PermissionMap = {
       or(createsInOwnTenant, hasPermission("manage:tenants")),
       grantsOnlyHeldPermissions,
     ),
-    updateUser: or(and(isSelfArgument, changesOnlyOwnProfile), hasPermission("update:users")),
-    setUserBlocked: chain(hasPermission("update:users"), isNotSelfArgument),
-    deleteUser: chain(hasPermission("delete:users"), isNotSelfArgument),
+    updateUser: or(
+      and(isSelfArgument, changesOnlyOwnProfile),
+      chain(hasPermission("update:users"), outranksTarget),
+    ),
+    setUserBlocked: chain(hasPermission("update:users"), isNotSelfArgument, outranksTarget),
+    deleteUser: chain(hasPermission("delete:users"), isNotSelfArgument, outranksTarget),
     assignRoles: chain(hasPermission("assign:roles"), grantsOnlyHeldPermissions),
     createApiKey: managesApiKeys,
     rotateApiKey: managesApiKeys,

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { GraphQLError } from "graphql";
 import { rule } from "graphql-shield";
 import type { ShieldRule } from "./shield-rule.js";
-import { canSeeTenant, hasPermission as callerHas } from "../caller/caller.js";
+import { canSeeTenant, hasPermission as callerHas, type Caller } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
 import { forbidden } from "../errors.js";
 
@@ -64,16 +64,23 @@ export const isAuthenticated = namedRule(
   "contextual",
 );
 
-/** The User being resolved is the caller. */
-export const isSelf = namedRule<{ id: string }>(
-  "isSelf",
-  (user, _args, { caller }) => user.id === caller.userId,
+/**
+ * The user acting in person. A partner acts for a user too, but only within its granted scopes: what users
+ * may do to themselves is never extended to an application acting on their behalf.
+ */
+function isUserInPerson(caller: Caller, userId: string | undefined): boolean {
+  return caller.kind === "USER" && userId !== undefined && userId === caller.userId;
+}
+
+/** The User being resolved is the caller, in person. */
+export const isSelf = namedRule<{ id: string }>("isSelf", (user, _args, { caller }) =>
+  isUserInPerson(caller, user.id),
 );
 
-/** The `id` argument names the caller. */
+/** The `id` argument names the caller, in person. */
 export const isSelfArgument = namedRule<unknown, { id?: string }>(
   "isSelfArgument",
-  (_parent, args, { caller }) => args.id !== undefined && args.id === caller.userId,
+  (_parent, args, { caller }) => isUserInPerson(caller, args.id),
 );
 
 /** Nobody blocks or deletes themselves. */
@@ -102,13 +109,15 @@ export const createsInOwnTenant = namedRule<unknown, { input: { tenantId?: strin
   (_parent, args, { caller }) => args.input.tenantId == null || args.input.tenantId === caller.tenantId,
 );
 
-/** An update by a user of themselves touches only what users may change of themselves. */
+/**
+ * An update by a user of themselves touches only what users may change of themselves. It answers a plain
+ * `false` so that, composed with `or`, the other branch's reason (the missing permission) is the one shown.
+ */
 const SELF_EDITABLE = new Set(["name", "picture"]);
 export const changesOnlyOwnProfile = namedRule<unknown, { input: Record<string, unknown> }>(
   "changesOnlyOwnProfile",
   (_parent, args) =>
-    Object.entries(args.input).every(([field, value]) => value === undefined || SELF_EDITABLE.has(field)) ||
-    missingPermission("update:users"),
+    Object.entries(args.input).every(([field, value]) => value == null || SELF_EDITABLE.has(field)),
 );
 
 /**
@@ -141,4 +150,25 @@ export const isOwnConsent = namedRule<{ consentedBy?: string }>(
   "isOwnConsent",
   (integration, _args, { caller }) =>
     integration.consentedBy !== undefined && integration.consentedBy === caller.userId,
+);
+
+/**
+ * Changing, blocking or deleting another user needs every permission that user holds: a user manager
+ * cannot change an admin's email and reset their way into the admin's account.
+ */
+export const outranksTarget = namedRule<unknown, { id?: string }>(
+  "outranksTarget",
+  async (_parent, args, { caller, management, loaders }) => {
+    if (!args.id || isUserInPerson(caller, args.id)) return true;
+    const [roleNames, roles] = await Promise.all([loaders.roleNamesOf(args.id), management.listRoles()]);
+    for (const role of roles.filter((candidate) => roleNames.includes(candidate.name))) {
+      const missing = role.permissions.find((permission) => !callerHas(caller, permission));
+      if (missing) {
+        return forbidden(`Not authorised: this user holds '${missing}', which you do not`, {
+          missingPermission: missing,
+        });
+      }
+    }
+    return true;
+  },
 );

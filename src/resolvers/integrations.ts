@@ -1,3 +1,4 @@
+import { canSeeTenant } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
 import { badUserInput, notFound } from "../errors.js";
 import type { Resolvers } from "../generated/graphql.js";
@@ -52,7 +53,10 @@ export const integrationResolvers: Resolvers = {
       const page = await upstream(() => management.userGrants.list({ user_id: user.id, per_page: 100 }));
       const partnerIds = new Set<string>();
       for await (const grant of page) partnerIds.add(String(grant.clientID));
-      const tenants = await loaders.tenantsOfUser.load(user.id);
+      // Only tenants the caller may see: a user in two tenants must not open the other one's integrations.
+      const tenants = (await loaders.tenantsOfUser.load(user.id)).filter((tenantId) =>
+        canSeeTenant(context.caller, tenantId),
+      );
       const integrations = await Promise.all(
         tenants.map((tenantId) => store.integrations.listByTenant(tenantId)),
       );

@@ -1,6 +1,6 @@
-import { canSeeTenant } from "../caller/caller.js";
+import { canSeeTenant, hasPermission } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
-import { badUserInput, notFound } from "../errors.js";
+import { badUserInput, forbidden, notFound } from "../errors.js";
 import type { Resolvers, ResolversTypes } from "../generated/graphql.js";
 import { toUserModel, type UserModel } from "../auth0/models.js";
 import { statusOf, upstream } from "../auth0/upstream.js";
@@ -36,6 +36,31 @@ async function findVisibleUser({ caller, loaders }: GatehouseContext, id: string
   const user = await loaders.user.load(id);
   if (!user) throw notFound("User");
   return user;
+}
+
+/**
+ * The user with this id if the caller may change them: one the caller can see, in the caller's own tenant.
+ * Seeing every tenant (`read:tenants`) is not changing every tenant: that needs `manage:tenants`.
+ */
+async function findChangeableUser(context: GatehouseContext, id: string): Promise<UserModel> {
+  const user = await findVisibleUser(context, id);
+  const { caller, loaders } = context;
+  if (id === caller.userId || hasPermission(caller, "manage:tenants")) return user;
+  const tenants = await loaders.tenantsOfUser.load(id);
+  if (!caller.tenantId || !tenants.includes(caller.tenantId)) {
+    throw forbidden("Not authorised: this user is in another tenant", {
+      missingPermission: "manage:tenants",
+    });
+  }
+  return user;
+}
+
+/** After a write, the answer is what Auth0 returned for it: its user search is only eventually consistent. */
+function freshUser(context: GatehouseContext, user: Parameters<typeof toUserModel>[0]): UserModel {
+  const model = toUserModel(user);
+  context.loaders.forgetUser(model.id);
+  context.loaders.user.prime(model.id, model);
+  return model;
 }
 
 export async function listTenantUsers(
@@ -142,12 +167,12 @@ export const userResolvers: Resolvers = {
         throw error;
       }
       await management.forget(`user-tenants:${userId}`);
-      loaders.forgetUser(userId);
-      return (await loaders.user.load(userId)) ?? toUserModel(created);
+      loaders.tenantsOfUser.clear(userId).prime(userId, [tenantId]);
+      return freshUser(context, created);
     },
 
     updateUser: async (_root, { id, input }, context) => {
-      await findVisibleUser(context, id);
+      await findChangeableUser(context, id);
       const changes: { name?: string; picture?: string; email?: string; connection?: string } = {};
       if (input.name != null) {
         assertName(input.name);
@@ -164,22 +189,21 @@ export const userResolvers: Resolvers = {
         changes.connection = USER_CONNECTION;
       }
       if (Object.keys(changes).length === 0) throw badUserInput("give at least one of name, picture, email");
-      await upstream(() => context.management.users.update(id, changes)).catch((error: unknown) => {
-        throw asUserInputError(error);
-      });
-      context.loaders.forgetUser(id);
-      return (await context.loaders.user.load(id)) ?? Promise.reject(notFound("User"));
+      const updated = await upstream(() => context.management.users.update(id, changes)).catch(
+        (error: unknown) => {
+          throw asUserInputError(error);
+        },
+      );
+      return freshUser(context, updated);
     },
 
     setUserBlocked: async (_root, { id, blocked }, context) => {
-      await findVisibleUser(context, id);
-      await upstream(() => context.management.users.update(id, { blocked }));
-      context.loaders.forgetUser(id);
-      return (await context.loaders.user.load(id)) ?? Promise.reject(notFound("User"));
+      await findChangeableUser(context, id);
+      return freshUser(context, await upstream(() => context.management.users.update(id, { blocked })));
     },
 
     deleteUser: async (_root, { id }, context) => {
-      await findVisibleUser(context, id);
+      await findChangeableUser(context, id);
       await upstream(() => context.management.users.delete(id));
       await context.management.forget(`user-tenants:${id}`);
       context.loaders.forgetUser(id);
@@ -187,12 +211,13 @@ export const userResolvers: Resolvers = {
     },
 
     assignRoles: async (_root, { userId, roles }, context) => {
-      await findVisibleUser(context, userId);
+      const user = await findChangeableUser(context, userId);
       const roleIds = await roleIdsFor(context, roles);
       if (roleIds.length > 0)
         await upstream(() => context.management.users.roles.assign(userId, { roles: roleIds }));
       context.loaders.forgetUser(userId);
-      return (await context.loaders.user.load(userId)) ?? Promise.reject(notFound("User"));
+      context.loaders.user.prime(userId, user);
+      return user;
     },
   },
   User: {

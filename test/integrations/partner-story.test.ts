@@ -106,6 +106,40 @@ describe("a partner acting for users of a tenant that enabled it", () => {
     expect(globex.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
+  it("the partner never gets what Mia may do to herself: only its granted scopes", async () => {
+    const authorization = bearer(mia.accessToken);
+    const self = await stack.graphql(
+      '{ user(id: "auth0|acme-member") { id email roles blocked loginsCount } }',
+      {
+        authorization,
+      },
+    );
+    expect(self.body.data).toEqual({
+      user: {
+        id: "auth0|acme-member",
+        email: "member@acme.test",
+        roles: null,
+        blocked: null,
+        loginsCount: null,
+      },
+    });
+    expect(
+      self.body.errors?.map((error) => [error.path?.join("."), error.extensions?.missingPermission]),
+    ).toEqual([
+      ["user.roles", "read:roles"],
+      ["user.blocked", "update:users"],
+      ["user.loginsCount", "update:users"],
+    ]);
+    const update = await stack.graphql(
+      'mutation { updateUser(id: "auth0|acme-member", input: { picture: "https://evil.example/x.png" }) { id } }',
+      { authorization },
+    );
+    expect(update.body.errors?.[0]?.extensions).toEqual({
+      code: "FORBIDDEN",
+      missingPermission: "update:users",
+    });
+  });
+
   it("a user who holds update:users still gets only the integration's scopes through the partner", async () => {
     const max = await partnerTokensFor(stack.emulator, "manager@acme.test", "read:users update:users");
     const authorization = bearer(max.accessToken);

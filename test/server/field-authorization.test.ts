@@ -360,6 +360,86 @@ describe("mutations by role", () => {
     );
   });
 
+  it("a user manager cannot change, block or delete someone who holds more than they do", async () => {
+    const manager = bearer(await stack.userToken("manager@acme.test"));
+    for (const mutation of [
+      'updateUser(id: "auth0|acme-admin", input: { email: "max+owned@acme.test" }) { id }',
+      'setUserBlocked(id: "auth0|acme-admin", blocked: true) { id }',
+    ]) {
+      const response = await stack.graphql(`mutation { ${mutation} }`, { authorization: manager });
+      expect(response.body.data).toBeNull();
+      expect(response.body.errors?.[0]?.extensions).toEqual({
+        code: "FORBIDDEN",
+        missingPermission: "delete:users",
+      });
+    }
+    const admin = stack.emulator.context.store.data.users["auth0|acme-admin"];
+    expect(admin?.email).toBe("admin@acme.test");
+    expect(admin?.blocked).toBe(false);
+  });
+
+  it("a user may send email: null alongside their own name", async () => {
+    const member = bearer(await stack.userToken("member@acme.test"));
+    const response = await stack.graphql(
+      'mutation { updateUser(id: "auth0|acme-member", input: { name: "Mia Member", email: null }) { name } }',
+      { authorization: member },
+    );
+    expect(response.body).toEqual({ data: { updateUser: { name: "Mia Member" } } });
+  });
+
+  it("seeing every tenant (read:tenants) is not changing every tenant (manage:tenants)", async () => {
+    // An auditor role the seed does not have, set up directly in the emulator's state.
+    const data = stack.emulator.context.store.data;
+    data.roles.rol_auditor = {
+      id: "rol_auditor",
+      name: "auditor",
+      description: "Reads every tenant",
+      permissions: ["read:tenants", "read:users", "update:users", "delete:users", "read:roles"].map(
+        (permission_name) => ({
+          resource_server_identifier: "https://api.gatehouse.local",
+          permission_name,
+        }),
+      ),
+    };
+    data.users["auth0|auditor"] = {
+      ...data.users["auth0|operator"]!,
+      user_id: "auth0|auditor",
+      email: "auditor@gatehouse.test",
+    };
+    data.userRoles["auth0|auditor"] = ["rol_auditor"];
+    const auditor = bearer(await stack.userToken("auditor@gatehouse.test"));
+    const read = await stack.graphql('{ user(id: "auth0|globex-member") { email } }', {
+      authorization: auditor,
+    });
+    expect(read.body).toEqual({ data: { user: { email: "member@globex.test" } } });
+    const write = await stack.graphql(
+      'mutation { setUserBlocked(id: "auth0|globex-member", blocked: true) { id } }',
+      {
+        authorization: auditor,
+      },
+    );
+    expect(write.body.errors?.[0]?.extensions).toEqual({
+      code: "FORBIDDEN",
+      missingPermission: "manage:tenants",
+    });
+    expect(data.users["auth0|globex-member"]?.blocked).toBe(false);
+
+    const operator = bearer(await stack.userToken("operator@gatehouse.test"));
+    const operated = await stack.graphql(
+      'mutation { updateUser(id: "auth0|globex-member", input: { name: "Gia M." }) { name } }',
+      {
+        authorization: operator,
+      },
+    );
+    expect(operated.body).toEqual({ data: { updateUser: { name: "Gia M." } } });
+    await stack.graphql(
+      'mutation { updateUser(id: "auth0|globex-member", input: { name: "Gia Member" }) { name } }',
+      {
+        authorization: operator,
+      },
+    );
+  });
+
   it("nobody blocks or deletes themselves", async () => {
     const admin = bearer(await stack.userToken("admin@acme.test"));
     for (const mutation of [

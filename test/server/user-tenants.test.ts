@@ -2,6 +2,7 @@ import { UsersClient } from "auth0/users";
 import { OrganizationsClient } from "auth0/organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf, logIn, pkcePair, SPA } from "../emulator/user-login.js";
+import { partnerTokensFor } from "../support/partner-login.js";
 import { bearer, GATEHOUSE_API, SEED_PASSWORD, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -88,5 +89,30 @@ describe("a user in several tenants", () => {
     expect(response.body).toEqual({
       data: { viewer: { subject: consultant, tenant: { id: "org_globex" } }, users: { totalCount: 3 } },
     });
+  });
+
+  it("Acme's admin sees the user's consents only through Acme, never Globex's integration", async () => {
+    const globexAdmin = bearer(await stack.userToken("admin@globex.test"));
+    const enabled = await stack.graphql(
+      'mutation { enableIntegration(partnerId: "initech-cms", scopes: ["read:users"]) { id } }',
+      {
+        authorization: globexAdmin,
+      },
+    );
+    const globexIntegration = (enabled.body.data?.enableIntegration as { id: string }).id;
+    await partnerTokensFor(stack.emulator, "consultant@example.test", "read:users");
+
+    const fromGlobex = await stack.graphql(`{ user(id: "${consultant}") { integrations { id } } }`, {
+      authorization: globexAdmin,
+    });
+    expect(fromGlobex.body).toEqual({ data: { user: { integrations: [{ id: globexIntegration }] } } });
+    const acmeAdmin = bearer(await stack.userToken("admin@acme.test"));
+    const fromAcme = await stack.graphql(
+      `{ user(id: "${consultant}") { integrations { id tenant { id } } } }`,
+      {
+        authorization: acmeAdmin,
+      },
+    );
+    expect(fromAcme.body).toEqual({ data: { user: { integrations: [] } } });
   });
 });
