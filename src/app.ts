@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type RouteHandlerMethod } from "fastify";
 import { buildSchema, type GraphQLFormattedError } from "graphql";
 import type Keyv from "keyv";
@@ -14,7 +15,7 @@ import { permissions } from "./authz/permissions.js";
 import { createCache } from "./cache.js";
 import { AccessTokenVerifier } from "./caller/access-token-verifier.js";
 import { ApiKeyExchange } from "./caller/api-key-exchange.js";
-import { AuthenticationError } from "./caller/authentication-error.js";
+import { AuthenticationError, CallerUnavailableError } from "./caller/authentication-error.js";
 import type { Caller } from "./caller/caller.js";
 import { CallerResolver } from "./caller/resolve-caller.js";
 import type { GatehouseContext } from "./context.js";
@@ -35,6 +36,8 @@ export interface GatehouseOptions {
   store?: StoreOptions;
   /** How long a client (API key) is trusted across requests before Auth0 is asked again (default 30 s). */
   clientTtlMs?: number;
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  corsOrigins?: string[];
   /** Serve Apollo Sandbox on GET /graphql (development). */
   landingPage?: boolean;
 }
@@ -105,7 +108,22 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
  */
 export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
   const cache = createCache(options.cacheUrl, options.cacheNamespace);
-  const store = await createStore(options.store ?? {});
+  const closeCache = () => cache.disconnect().catch(() => undefined);
+  const store = await createStore(options.store ?? {}).catch(async (error: unknown) => {
+    await closeCache();
+    throw error;
+  });
+  try {
+    return await assembleGatehouse(options, cache, store);
+  } catch (error) {
+    // Nothing opened for a Gatehouse that could not start stays open.
+    await store.close();
+    await closeCache();
+    throw error;
+  }
+}
+
+async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: Store): Promise<Gatehouse> {
   const tokens = new ManagementTokenSupplier(
     { issuer: options.issuer, clientId: options.clientId, clientSecret: options.clientSecret },
     cache,
@@ -113,8 +131,6 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   try {
     await tokens.getToken();
   } catch (error) {
-    await store.close();
-    await cache.disconnect().catch(() => undefined);
     throw new Error(
       `Auth0 did not give Gatehouse a Management API token: check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET and its client grant (${(error as Error).message})`,
       { cause: error },
@@ -145,6 +161,15 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   );
 
   const app = Fastify({ logger: false, bodyLimit: 1_000_000 });
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    // Browsers on these origins (the SPA) may call the API; bearer tokens, so no cookies are allowed.
+    await app.register(cors, {
+      origin: options.corsOrigins,
+      methods: ["GET", "POST"],
+      allowedHeaders: ["authorization", "content-type", "apollo-require-preflight"],
+      maxAge: 600,
+    });
+  }
   const plugins: ApolloServerPlugin<GatehouseContext>[] = [fastifyApolloDrainPlugin(app)];
   if (!options.landingPage) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GatehouseContext>({
@@ -175,11 +200,18 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
 
   app.route({
     url: "/graphql",
-    method: ["GET", "POST", "OPTIONS"],
+    method: ["GET", "POST"],
     preHandler: async (request, reply) => {
       try {
         request.caller = await callers.resolve(request.headers.authorization);
       } catch (error) {
+        if (error instanceof CallerUnavailableError) {
+          return reply
+            .code(503)
+            .header("retry-after", String(error.retryAfterSeconds))
+            .header("cache-control", "no-store")
+            .send({ errors: [{ message: error.description, extensions: { code: "UPSTREAM_UNAVAILABLE" } }] });
+        }
         if (!(error instanceof AuthenticationError)) throw error;
         return reply
           .code(401)

@@ -11,6 +11,8 @@ export interface Config {
   cacheUrl: string | undefined;
   port: number;
   host: string;
+  /** Browser origins allowed to call the API (CORS_ORIGINS, comma-separated). */
+  corsOrigins: string[];
   /** Port of the embedded emulator, when AUTH0_DOMAIN is unset. */
   emulatorPort: number;
   dataDir: string;
@@ -56,6 +58,25 @@ function url(name: string, raw: string | undefined, protocols: string[]): string
   return raw;
 }
 
+function origins(raw: string | undefined): string[] {
+  if (!raw?.trim()) return [];
+  return raw.split(",").map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(
+        `CORS_ORIGINS must list origins such as https://app.example.com, got "${origin}"`,
+      );
+    }
+    return origin;
+  });
+}
+
 /** Reads and checks the configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const domain = env.AUTH0_DOMAIN?.trim() || undefined;
@@ -75,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     cacheUrl: url("CACHE_URL", env.CACHE_URL, ["redis:", "rediss:"]),
     port: port("PORT", env.PORT, 4000),
     emulatorPort: port("EMULATOR_PORT", env.EMULATOR_PORT, 4010),
+    corsOrigins: origins(env.CORS_ORIGINS),
     host: env.HOST?.trim() || "127.0.0.1",
     dataDir: resolve(env.DATA_DIR?.trim() || ".gatehouse"),
   };

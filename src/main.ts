@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     clientId: auth0.clientId,
     clientSecret: auth0.clientSecret,
     cacheUrl: config.cacheUrl,
+    corsOrigins: config.corsOrigins,
     store: config.databaseUrl
       ? { databaseUrl: config.databaseUrl }
       : { dataDir: join(config.dataDir, "store") },

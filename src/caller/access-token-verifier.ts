@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import { LRUCache } from "lru-cache";
-import { AuthenticationError } from "./authentication-error.js";
+import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
 
 /** The claims Gatehouse uses from a verified Auth0 access token. */
 export interface VerifiedToken {
@@ -26,6 +26,16 @@ function describe(error: unknown): string {
   if (error instanceof errors.JWSSignatureVerificationFailed)
     return "the access token's signature is invalid";
   return "the access token is malformed";
+}
+
+/** The JWKS could not be had (network, time-out, an error page): nothing is known about the token yet. */
+function isKeySetUnavailable(error: unknown): boolean {
+  if (!(error instanceof errors.JOSEError)) return true;
+  return (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    error.code === "ERR_JOSE_GENERIC"
+  );
 }
 
 function stringList(value: unknown): string[] {
@@ -83,8 +93,10 @@ export class AccessTokenVerifier {
     try {
       payload = await this.verifySignatureAndClaims(token);
     } catch (error) {
-      if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout) {
-        throw new AuthenticationError("the token issuer's keys could not be fetched; try again shortly");
+      if (isKeySetUnavailable(error)) {
+        throw new CallerUnavailableError("the token issuer's keys could not be fetched; try again shortly", {
+          cause: error,
+        });
       }
       throw new AuthenticationError(describe(error));
     }

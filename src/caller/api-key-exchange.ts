@@ -6,7 +6,7 @@ import {
   refreshTimeOf,
   type ExchangedToken,
 } from "../auth0/client-credentials.js";
-import { AuthenticationError } from "./authentication-error.js";
+import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
 
 /** How long wrong credentials are remembered, so a flood of bad attempts costs one token request. */
 export const REJECTED_CREDENTIALS_TTL_MS = 30_000;
@@ -49,11 +49,16 @@ export class ApiKeyExchange {
   }
 
   private async cachedOrExchange(key: string, clientId: string, clientSecret: string): Promise<string> {
+    // Without the shared cache, a revocation could be missed and every request would cost an exchange.
     const [cached, rejected, revokedAt] = await Promise.all([
       this.cache.get<CachedExchange>(`api-key:${key}`),
       this.cache.get<boolean>(`api-key-rejected:${key}`),
       this.cache.get<number>(`api-key-revoked:${clientId}`),
-    ]);
+    ]).catch((error: unknown) => {
+      throw new CallerUnavailableError("the API key could not be checked right now; try again shortly", {
+        cause: error,
+      });
+    });
     if (rejected) throw new AuthenticationError("the API key is not valid");
     if (cached && cached.refreshAt > Date.now() && !(revokedAt && cached.obtainedAt <= revokedAt)) {
       return cached.accessToken;
@@ -78,8 +83,9 @@ export class ApiKeyExchange {
         await this.cache.set(`api-key-rejected:${key}`, true, REJECTED_CREDENTIALS_TTL_MS);
         throw new AuthenticationError("the API key is not valid");
       }
-      throw new AuthenticationError(
+      throw new CallerUnavailableError(
         "the API key could not be checked because Auth0 is not answering; try again shortly",
+        { cause: error },
       );
     }
   }

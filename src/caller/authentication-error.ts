@@ -15,3 +15,18 @@ export class AuthenticationError extends Error {
     return `Bearer realm="gatehouse", error="${this.oauthError}", error_description="${description}"`;
   }
 }
+
+/**
+ * The credentials could not be checked because Auth0 (or the shared cache, or the store) is not answering.
+ * Not the client's fault: HTTP 503 with `Retry-After`, never a 401 that tells it to throw its token away.
+ */
+export class CallerUnavailableError extends Error {
+  readonly retryAfterSeconds = 5;
+
+  constructor(
+    readonly description: string,
+    options?: { cause?: unknown },
+  ) {
+    super(description, options);
+  }
+}

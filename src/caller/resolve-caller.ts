@@ -2,7 +2,7 @@ import type { Auth0Management } from "../auth0/management.js";
 import type { IntegrationRepository } from "../store/store.js";
 import type { ApiKeyExchange } from "./api-key-exchange.js";
 import type { AccessTokenVerifier, VerifiedToken } from "./access-token-verifier.js";
-import { AuthenticationError } from "./authentication-error.js";
+import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
 import { ANONYMOUS_CALLER, type Caller } from "./caller.js";
 
 /** RFC 6750 token68 characters: what a bearer token may be made of. */
@@ -146,7 +146,16 @@ export class CallerResolver {
    * permissions: the token's scopes ∩ the user's permissions ∩ the scopes the integration was enabled with.
    */
   private async partner(token: VerifiedToken, partnerId: string, tenantId: string | null): Promise<Caller> {
-    const integration = tenantId ? await this.integrations.findByPartnerAndTenant(partnerId, tenantId) : null;
+    const integration = tenantId
+      ? await this.integrations.findByPartnerAndTenant(partnerId, tenantId).catch((error: unknown) => {
+          throw new CallerUnavailableError(
+            "the partner's integration could not be checked; try again shortly",
+            {
+              cause: error,
+            },
+          );
+        })
+      : null;
     const active = integration?.status === "ACTIVE";
     const permissions = active
       ? token.scope.filter((scope) => token.permissions.includes(scope) && integration.scopes.includes(scope))
@@ -164,7 +173,7 @@ export class CallerResolver {
 
   private async existingClient(clientId: string) {
     const client = await this.management.findClient(clientId).catch(() => {
-      throw new AuthenticationError(
+      throw new CallerUnavailableError(
         "the token's client could not be checked because Auth0 is not answering; try again shortly",
       );
     });
@@ -174,7 +183,7 @@ export class CallerResolver {
 
   private async onlyTenantOf(userId: string): Promise<string | null> {
     const tenants = await this.management.tenantsOfUser(userId).catch(() => {
-      throw new AuthenticationError(
+      throw new CallerUnavailableError(
         "the user's tenant could not be found because Auth0 is not answering; try again shortly",
       );
     });

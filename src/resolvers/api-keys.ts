@@ -47,6 +47,22 @@ async function forgetCredentials(context: GatehouseContext, clientId: string): P
   await context.management.forget(`client:${clientId}`);
 }
 
+/**
+ * The audit record of a change Auth0 has already made. It cannot be undone, so the record is written after
+ * it (never inside a transaction held open across an Auth0 call, which on PGlite would stall every store
+ * read); if the store fails now, the change stands and the missing record is logged, not hidden.
+ */
+async function recordAfterAuth0(
+  context: GatehouseContext,
+  event: { tenantId: string; action: string; target: string },
+): Promise<void> {
+  try {
+    await context.store.auditLog.record({ ...event, actor: context.caller.subject });
+  } catch (error) {
+    console.error(`audit record missing: ${event.action} ${event.target} (${(error as Error).name})`);
+  }
+}
+
 export const apiKeyResolvers: Resolvers = {
   Tenant: {
     apiKeys: (tenant, _args, { management }) => management.listApiKeys(tenant.id),
@@ -112,32 +128,17 @@ export const apiKeyResolvers: Resolvers = {
 
     rotateApiKey: async (_root, { id }, context) => {
       const key = await findOwnApiKey(context, id);
-      // The audit record commits only if Auth0 rotated the secret.
-      const rotated = await context.store.transaction(async (tx) => {
-        await tx.auditLog.record({
-          tenantId: key.tenantId,
-          actor: context.caller.subject,
-          action: "api_key.rotated",
-          target: id,
-        });
-        return upstream(() => context.management.clients.rotateSecret(id));
-      });
+      const rotated = await upstream(() => context.management.clients.rotateSecret(id));
       await forgetCredentials(context, id);
+      await recordAfterAuth0(context, { tenantId: key.tenantId, action: "api_key.rotated", target: id });
       return { apiKey: key, clientId: id, clientSecret: String(rotated.client_secret) };
     },
 
     revokeApiKey: async (_root, { id }, context) => {
       const key = await findOwnApiKey(context, id);
-      await context.store.transaction(async (tx) => {
-        await tx.auditLog.record({
-          tenantId: key.tenantId,
-          actor: context.caller.subject,
-          action: "api_key.revoked",
-          target: id,
-        });
-        await upstream(() => context.management.clients.delete(id));
-      });
+      await upstream(() => context.management.clients.delete(id));
       await forgetCredentials(context, id);
+      await recordAfterAuth0(context, { tenantId: key.tenantId, action: "api_key.revoked", target: id });
       return id;
     },
   },

@@ -44,6 +44,18 @@ describe("what Gatehouse costs Auth0", () => {
     expect(exchanges(await stack.stats(), "globex-backend")).toBe(1);
   });
 
+  it("20 concurrent first requests with a new client's token look the client up once", async () => {
+    const token = await stack.clientToken("acme-backend", "acme-backend-secret");
+    await stack.resetStats();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        stack.graphql("{ viewer { kind } }", { authorization: bearer(token) }),
+      ),
+    );
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    expect((await stack.stats()).management["GET /api/v2/clients/:id"]).toBe(1);
+  });
+
   it("50 requests with a wrong secret cost at most a handful of token requests", async () => {
     await stack.resetStats();
     const authorization = basic("acme-backend", "a-wrong-secret");

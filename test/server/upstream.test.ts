@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, startStack, type Stack } from "../support/stack.js";
+import { basic, bearer, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -47,5 +47,33 @@ describe("when Auth0 rate limits or fails", () => {
     expect(response.body.errors?.map((error) => [error.path?.join("."), error.extensions?.code])).toEqual([
       ["user.roles", "UPSTREAM_UNAVAILABLE"],
     ]);
+  });
+
+  it("credentials that cannot be checked because Auth0 fails get 503 with Retry-After, not a 401", async () => {
+    const token = await stack.clientToken("globex-backend", "globex-backend-secret");
+    await control("faults", { method: "GET", path: "/api/v2/clients/globex-backend", status: 503, times: 3 });
+    const response = await stack.graphql("{ viewer { kind } }", { authorization: bearer(token) });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect(response.headers.get("www-authenticate")).toBeNull();
+    expect(response.body.errors?.map((error) => error.extensions?.code)).toEqual(["UPSTREAM_UNAVAILABLE"]);
+    // Once Auth0 answers again, the same token is served.
+    expect((await stack.graphql("{ viewer { kind } }", { authorization: bearer(token) })).status).toBe(200);
+  });
+
+  it("an API key that cannot be exchanged because Auth0's token endpoint fails gets 503", async () => {
+    await control("faults", { method: "POST", path: "/oauth/token", status: 503, times: 1 });
+    const response = await stack.graphql("{ viewer { kind } }", {
+      authorization: basic("acme-backend", "acme-backend-secret"),
+    });
+    expect(response.status).toBe(503);
+    expect(response.body.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
+    expect(
+      (
+        await stack.graphql("{ viewer { kind } }", {
+          authorization: basic("acme-backend", "acme-backend-secret"),
+        })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -36,9 +36,18 @@ describe("configuration", () => {
     [{ PORT: "70000" }, "PORT"],
     [{ CACHE_URL: "memcached://127.0.0.1" }, "CACHE_URL"],
     [{ DATABASE_URL: "not a url" }, "DATABASE_URL"],
+    [{ CORS_ORIGINS: "https://app.example.com/path" }, "CORS_ORIGINS"],
+    [{ CORS_ORIGINS: "*" }, "CORS_ORIGINS"],
   ])("a bad value stops start-up with a message naming the variable (%o)", (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);
+  });
+
+  it("reads the browser origins allowed to call the API", () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: "https://app.example.com, http://localhost:3000" }).corsOrigins,
+    ).toEqual(["https://app.example.com", "http://localhost:3000"]);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
   });
 
   it("never echoes a secret in its messages", () => {
