@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type RouteHandlerMethod } from "fastify";
 import { buildSchema, type GraphQLFormattedError } from "graphql";
@@ -170,7 +171,17 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       maxAge: 600,
     });
   }
-  const plugins: ApolloServerPlugin<GatehouseContext>[] = [fastifyApolloDrainPlugin(app)];
+  // Every tenant shares one Auth0 rate limit, so no caller may send an arbitrarily deep, wide or aliased query.
+  const armor = new ApolloArmor({
+    maxDepth: { n: 10 },
+    maxAliases: { n: 20 },
+    costLimit: { maxCost: 5000 },
+    maxTokens: { n: 2000 },
+  }).protect();
+  const plugins: ApolloServerPlugin<GatehouseContext>[] = [
+    fastifyApolloDrainPlugin(app),
+    ...(armor.plugins as ApolloServerPlugin<GatehouseContext>[]),
+  ];
   if (!options.landingPage) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GatehouseContext>({
     typeDefs,
@@ -179,6 +190,8 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     includeStacktraceInErrorResponses: false,
     formatError,
     plugins,
+    validationRules: armor.validationRules,
+    allowBatchedHttpRequests: false,
     // main.ts owns the process's signals and closes the HTTP server, Apollo and Auth0 in order.
     stopOnTerminationSignals: false,
   });

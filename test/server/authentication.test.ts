@@ -151,3 +151,18 @@ describe("no credentials", () => {
     expect(viewer.body).toEqual({ data: { viewer: { kind: "ANONYMOUS", permissions: [], tenant: null } } });
   });
 });
+
+describe("abusive queries", () => {
+  it("too many aliases or too deep a query is refused before anything runs", async () => {
+    const aliases = Array.from({ length: 25 }, (_, i) => `a${i}: viewer { kind }`).join(" ");
+    const wide = await stack.graphql(`{ ${aliases} }`);
+    expect(wide.status).toBe(400);
+    expect(wide.body.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+
+    const deep = await stack.graphql(
+      "{ viewer { user { tenant { users { nodes { tenant { users { nodes { tenant { users { nodes { id } } } } } } } } } } } }",
+    );
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors?.[0]?.message).toMatch(/depth/i);
+  });
+});
