@@ -30,7 +30,11 @@ export const GATEHOUSE_PERMISSIONS = [
   "manage:tenants",
 ] as const;
 
-/** What Gatehouse's own machine client may do on the Management API: the minimum it needs. */
+/**
+ * What Gatehouse's own machine client may do on the Management API: the minimum it needs. This is the
+ * tenant admin's configuration, kept apart from the server's own list (src/auth0/management-token.ts): the
+ * server asks for exactly its list at start-up, so any drift between the two fails every server test.
+ */
 export const GATEHOUSE_SERVER_MANAGEMENT_SCOPES = [
   "read:users",
   "create:users",
