@@ -27,6 +27,28 @@ export function createLoaders(management: Auth0Management) {
     return roleNamesByUser;
   }
 
+  let consentsByUser: Promise<Map<string, Set<string>>> | undefined;
+
+  /**
+   * Which partners each user consented to, from one pass over the partners' consents: one Management call
+   * per partner however many users a response lists, instead of one per user.
+   */
+  function partnerConsents(): Promise<Map<string, Set<string>>> {
+    consentsByUser ??= (async () => {
+      const partners = await management.listPartners();
+      const byUser = new Map<string, Set<string>>();
+      await Promise.all(
+        partners.map(async (partner) => {
+          for (const userId of await management.listConsentingUserIds(partner.id)) {
+            byUser.set(userId, (byUser.get(userId) ?? new Set()).add(partner.id));
+          }
+        }),
+      );
+      return byUser;
+    })();
+    return consentsByUser;
+  }
+
   return {
     // One user is read by id (consistent at once); several through one user search (eventually consistent,
     // fine for lists).
@@ -47,6 +69,9 @@ export function createLoaders(management: Auth0Management) {
     members: new DataLoader<string, MemberModel[]>((tenantIds) =>
       Promise.all(tenantIds.map((id) => management.listMembers(id))),
     ),
+    async partnersConsentedBy(userId: string): Promise<Set<string>> {
+      return (await partnerConsents()).get(userId) ?? new Set();
+    },
     async roleNamesOf(userId: string): Promise<string[]> {
       return [...((await roleMembership()).get(userId) ?? [])].sort();
     },

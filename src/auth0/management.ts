@@ -184,6 +184,14 @@ export class Auth0Management {
     return user ? toUserModel(user) : null;
   }
 
+  /** The users who consented to a partner (its user grants on any API). */
+  listConsentingUserIds(partnerId: string): Promise<string[]> {
+    return upstream(async () => {
+      const grants = await collect(await this.userGrants.list({ client_id: partnerId, per_page: 100 }));
+      return grants.map((grant) => String(grant.user_id));
+    });
+  }
+
   /** Users by id, in one user search (`q=user_id:(…)`); at most 50 ids a call. */
   findUsersByIds(ids: readonly string[]): Promise<UserModel[]> {
     return upstream(async () => {

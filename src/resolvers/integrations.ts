@@ -49,10 +49,8 @@ export const integrationResolvers: Resolvers = {
   User: {
     // The partners this user consented to, as the integrations of their tenant.
     integrations: async (user, _args, context) => {
-      const { management, loaders, store } = context;
-      const page = await upstream(() => management.userGrants.list({ user_id: user.id, per_page: 100 }));
-      const partnerIds = new Set<string>();
-      for await (const grant of page) partnerIds.add(String(grant.clientID));
+      const { loaders, store } = context;
+      const partnerIds = await loaders.partnersConsentedBy(user.id);
       // Only tenants the caller may see: a user in two tenants must not open the other one's integrations.
       const tenants = (await loaders.tenantsOfUser.load(user.id)).filter((tenantId) =>
         canSeeTenant(context.caller, tenantId),

@@ -67,7 +67,7 @@ describe("what Gatehouse costs Auth0", () => {
     expect(stats.tokenFailures["acme-backend"]).toBeLessThanOrEqual(3);
   });
 
-  it("listing users with their roles costs the same Management calls for 50 users as for 5", async () => {
+  it("listing users with their roles and consents costs the same Management calls for 50 users as for 5", async () => {
     const admin = bearer(await stack.userToken("admin@globex.test"));
     // Globex grows to 50 members.
     for (let i = 0; i < 48; i += 1) {
@@ -77,7 +77,8 @@ describe("what Gatehouse costs Auth0", () => {
       );
       expect(response.body.errors).toBeUndefined();
     }
-    const query = "query($first: Int) { users(first: $first) { nodes { id email roles } } }";
+    const query =
+      "query($first: Int) { users(first: $first) { nodes { id email roles integrations { id } } } }";
     await stack.graphql(query, { authorization: admin, variables: { first: 5 } }); // warm the cross-request caches
 
     await stack.resetStats();
@@ -94,7 +95,7 @@ describe("what Gatehouse costs Auth0", () => {
     const callsForFifty = managementCalls(await stack.stats());
 
     expect(callsForFifty).toBe(callsForFive);
-    // members, one user search, and the holders of each of the four roles
-    expect(callsForFifty).toBe(6);
+    // members, one user search, the holders of each of the four roles, and the one partner's consents
+    expect(callsForFifty).toBe(7);
   });
 });
