@@ -27,7 +27,7 @@ function startGatehouse(env: Record<string, string>) {
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 50_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -37,7 +37,8 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promi
   }
 }
 
-describe("npm start", () => {
+// Each test starts a whole process (TypeScript compiled on the fly), slow on a loaded 2-core machine.
+describe("npm start", { timeout: 60_000 }, () => {
   it("with no Auth0 configured, starts the embedded emulator and serves GraphQL", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
     folders.push(dataDir);
