@@ -60,6 +60,42 @@ describe("npm start", { timeout: 60_000 }, () => {
     expect(await gatehouse.exited).toBe(0);
   });
 
+  it("with the four AUTH0_ variables, uses that tenant and starts no emulator", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
+    folders.push(dataDir);
+    const { startEmulator } = await import("../../src/emulator/server.js");
+    const tenant = await startEmulator({ port: 0 }); // stands in for a real Auth0 tenant
+    try {
+      const gatehouse = startGatehouse({
+        PORT: "0",
+        DATA_DIR: dataDir,
+        AUTH0_DOMAIN: tenant.url,
+        AUTH0_AUDIENCE: "https://api.gatehouse.local",
+        AUTH0_CLIENT_ID: "gatehouse-server",
+        AUTH0_CLIENT_SECRET: "gatehouse-server-secret",
+      });
+      const url = await waitFor(
+        () => /Gatehouse GraphQL at (http:\/\/\S+)\/graphql/.exec(gatehouse.output().stdout)?.[1],
+      );
+      expect(gatehouse.output().stdout).not.toContain("Embedded Auth0 emulator");
+      const response = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: "Basic " + Buffer.from("acme-backend:acme-backend-secret").toString("base64"),
+        },
+        body: JSON.stringify({ query: "{ viewer { kind tenant { id } } }" }),
+      });
+      expect(await response.json()).toEqual({
+        data: { viewer: { kind: "TENANT_APP", tenant: { id: "org_acme" } } },
+      });
+      gatehouse.child.kill("SIGTERM");
+      expect(await gatehouse.exited).toBe(0);
+    } finally {
+      await tenant.close();
+    }
+  });
+
   it("stops with one clear line naming a badly configured variable", async () => {
     const gatehouse = startGatehouse({ PORT: "not-a-port" });
     expect(await gatehouse.exited).toBe(1);
