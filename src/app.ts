@@ -19,6 +19,7 @@ import { ApiKeyExchange } from "./caller/api-key-exchange.js";
 import { AuthenticationError, CallerUnavailableError } from "./caller/authentication-error.js";
 import type { Caller } from "./caller/caller.js";
 import { CallerResolver } from "./caller/resolve-caller.js";
+import { DEFAULT_SPA_CLIENT_IDS } from "./config.js";
 import type { GatehouseContext } from "./context.js";
 import { allResolvers } from "./resolvers/index.js";
 import { createStore, type Store, type StoreOptions } from "./store/store.js";
@@ -37,6 +38,8 @@ export interface GatehouseOptions {
   store?: StoreOptions;
   /** How long a client (API key) is trusted across requests before Auth0 is asked again (default 30 s). */
   clientTtlMs?: number;
+  /** The single-page apps whose users' tokens are accepted (default: the emulator's seeded SPA). */
+  spaClientIds?: string[];
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins?: string[];
   /** Serve Apollo Sandbox on GET /graphql (development). */
@@ -152,6 +155,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     apiKeys,
     management,
     store.integrations,
+    new Set(options.spaClientIds ?? DEFAULT_SPA_CLIENT_IDS),
   );
 
   const typeDefs = loadTypeDefs();

@@ -11,6 +11,8 @@ export interface Config {
   cacheUrl: string | undefined;
   port: number;
   host: string;
+  /** The single-page apps whose users' tokens Gatehouse accepts (AUTH0_SPA_CLIENT_IDS, comma-separated). */
+  spaClientIds: string[];
   /** Browser origins allowed to call the API (CORS_ORIGINS, comma-separated). */
   corsOrigins: string[];
   /** Port of the embedded emulator, when AUTH0_DOMAIN is unset. */
@@ -77,6 +79,20 @@ function origins(raw: string | undefined): string[] {
   });
 }
 
+/** The seeded SPA of the embedded emulator. */
+export const DEFAULT_SPA_CLIENT_IDS = ["gatehouse-spa"];
+
+function clientIds(raw: string | undefined): string[] {
+  if (!raw?.trim()) return DEFAULT_SPA_CLIENT_IDS;
+  return raw.split(",").map((entry) => {
+    const id = entry.trim();
+    if (!/^[\w.-]{1,128}$/.test(id)) {
+      throw new ConfigError(`AUTH0_SPA_CLIENT_IDS must list client ids separated by commas, got "${id}"`);
+    }
+    return id;
+  });
+}
+
 /** Reads and checks the configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const domain = env.AUTH0_DOMAIN?.trim() || undefined;
@@ -97,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port: port("PORT", env.PORT, 4000),
     emulatorPort: port("EMULATOR_PORT", env.EMULATOR_PORT, 4010),
     corsOrigins: origins(env.CORS_ORIGINS),
+    spaClientIds: clientIds(env.AUTH0_SPA_CLIENT_IDS),
     host: env.HOST?.trim() || "127.0.0.1",
     dataDir: resolve(env.DATA_DIR?.trim() || ".gatehouse"),
   };

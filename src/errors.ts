@@ -21,3 +21,8 @@ export function upstreamUnavailable(): GraphQLError {
     extensions: { code: "UPSTREAM_UNAVAILABLE" },
   });
 }
+
+/** A bug or a misconfiguration: the client learns only that, the server log says what. */
+export function internalError(): GraphQLError {
+  return new GraphQLError("Internal server error", { extensions: { code: "INTERNAL_SERVER_ERROR" } });
+}

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     clientSecret: auth0.clientSecret,
     cacheUrl: config.cacheUrl,
     corsOrigins: config.corsOrigins,
+    spaClientIds: config.spaClientIds,
     store: config.databaseUrl
       ? { databaseUrl: config.databaseUrl }
       : { dataDir: join(config.dataDir, "store") },
@@ -56,12 +57,14 @@ async function main(): Promise<void> {
 
   console.log(`Gatehouse GraphQL at ${address}/graphql (open it in a browser for Apollo Sandbox)`);
   if (!config.auth0Issuer) {
+    const emulatorPort = new URL(auth0.issuer).port;
+    const portHint = emulatorPort === "4010" ? "" : `EMULATOR_PORT=${emulatorPort} `;
     console.log(
-      "Get a token for a seeded user (password Gatehouse-dev-1), then send it as 'Authorization: Bearer <token>':",
+      "Get a seeded user's token (logged in through their tenant's organization), then send it as " +
+        "'Authorization: Bearer <token>':",
     );
     console.log(
-      `  curl -s ${auth0.issuer}oauth/token -d grant_type=password -d client_id=gatehouse-spa ` +
-        `-d username=admin@acme.test -d password=Gatehouse-dev-1 -d audience=${config.audience}`,
+      `  TOKEN=$(${portHint}npm run -s token -- admin@acme.test)   (npm run token -- --help for others)`,
     );
     console.log(
       `Or call as Acme's back end with its API key: curl -u acme-backend:acme-backend-secret ${address}/graphql …`,

@@ -2,31 +2,21 @@ import DataLoader from "dataloader";
 import type { Auth0Management, MemberModel } from "./management.js";
 import type { TenantModel, UserModel } from "./models.js";
 
+/** The key of one membership: a user in a tenant. */
+export function memberKey(tenantId: string, userId: string): string {
+  return `${tenantId}\u0000${userId}`;
+}
+
+function parseMemberKey(key: string): { tenantId: string; userId: string } {
+  const [tenantId = "", userId = ""] = key.split("\u0000");
+  return { tenantId, userId };
+}
+
 /**
  * Per-request batching and de-duplication of Management reads. Created for each request, so nothing one
  * caller loaded is ever served to another; what may be shared across requests is cached in Auth0Management.
  */
 export function createLoaders(management: Auth0Management) {
-  let roleNamesByUser: Promise<Map<string, string[]>> | undefined;
-
-  /**
-   * Who holds which role, from one pass over the roles: a fixed number of Management calls (one per role)
-   * however many users a response lists, instead of one call per user.
-   */
-  function roleMembership(): Promise<Map<string, string[]>> {
-    roleNamesByUser ??= (async () => {
-      const roles = await management.listRoles();
-      const holders = await Promise.all(roles.map((role) => management.listRoleUserIds(role.id)));
-      const byUser = new Map<string, string[]>();
-      roles.forEach((role, index) => {
-        for (const userId of holders[index] ?? [])
-          byUser.set(userId, [...(byUser.get(userId) ?? []), role.name]);
-      });
-      return byUser;
-    })();
-    return roleNamesByUser;
-  }
-
   let consentsByUser: Promise<Map<string, Set<string>>> | undefined;
 
   /**
@@ -49,6 +39,10 @@ export function createLoaders(management: Auth0Management) {
     return consentsByUser;
   }
 
+  const members = new DataLoader<string, MemberModel[]>((tenantIds) =>
+    Promise.all(tenantIds.map((id) => management.listMembers(id))),
+  );
+
   return {
     // One user is read by id (consistent at once); several through one user search (eventually consistent,
     // fine for lists).
@@ -66,20 +60,36 @@ export function createLoaders(management: Auth0Management) {
     tenantsOfUser: new DataLoader<string, string[]>((ids) =>
       Promise.all(ids.map((id) => management.tenantsOfUser(id))),
     ),
-    members: new DataLoader<string, MemberModel[]>((tenantIds) =>
-      Promise.all(tenantIds.map((id) => management.listMembers(id))),
+    members,
+    /**
+     * A user's member roles in a tenant, keyed `memberKey(tenant, user)`. Several members of one tenant in a
+     * response are answered from one members list (which carries roles); a lone one by its own call.
+     */
+    memberRoleNames: new DataLoader<string, string[]>(async (keys) => {
+      const pairs = keys.map(parseMemberKey);
+      const perTenant = new Map<string, number>();
+      for (const { tenantId } of pairs) perTenant.set(tenantId, (perTenant.get(tenantId) ?? 0) + 1);
+      return Promise.all(
+        pairs.map(async ({ tenantId, userId }) => {
+          if ((perTenant.get(tenantId) ?? 0) < 2) return management.memberRoleNames(tenantId, userId);
+          const member = (await members.load(tenantId)).find((candidate) => candidate.userId === userId);
+          return member?.roleNames ?? [];
+        }),
+      );
+    }),
+    platformRoleNames: new DataLoader<string, string[]>((userIds) =>
+      Promise.all(userIds.map((id) => management.platformRoleNames(id))),
     ),
     async partnersConsentedBy(userId: string): Promise<Set<string>> {
       return (await partnerConsents()).get(userId) ?? new Set();
     },
-    async roleNamesOf(userId: string): Promise<string[]> {
-      return [...((await roleMembership()).get(userId) ?? [])].sort();
-    },
     /** Forgets what this request loaded about a user after changing them. */
     forgetUser(userId: string): void {
-      roleNamesByUser = undefined;
       this.user.clear(userId);
       this.tenantsOfUser.clear(userId);
+      this.platformRoleNames.clear(userId);
+      this.memberRoleNames.clearAll();
+      members.clearAll();
     },
   };
 }

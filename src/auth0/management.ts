@@ -34,11 +34,13 @@ export interface RoleModel {
   permissions: string[];
 }
 
-/** A member of an organization, as the members list gives it. */
+/** A member of an organization, as the members list gives it, with their member roles there. */
 export interface MemberModel {
   userId: string;
   email: string | null;
   name: string | null;
+  /** Names of the member's organization roles in this organization. */
+  roleNames: string[];
 }
 
 /** Auth0 `q` values are quoted; an id with a quote or backslash could escape the filter, so none is sent. */
@@ -171,11 +173,40 @@ export class Auth0Management {
     );
   }
 
-  /** The users holding a role (checkpoint paging through all of them). */
-  listRoleUserIds(roleId: string): Promise<string[]> {
+  /** A user's roles as a member of an organization (the roles their organization logins carry). */
+  memberRoleNames(tenantId: string, userId: string): Promise<string[]> {
     return upstream(async () => {
-      const users = await collect(await this.roles.users.list(roleId, { take: 100 }));
-      return users.map((user) => String(user.user_id));
+      const roles = await collect(
+        await this.organizations.members.roles.list(tenantId, userId, { per_page: 100 }),
+      );
+      return roles.map((role) => String(role.name)).sort();
+    });
+  }
+
+  /** A user's tenant-level roles: only platform operators have any; they act in no tenant. */
+  platformRoleNames(userId: string): Promise<string[]> {
+    return upstream(async () => {
+      const roles = await collect(await this.users.roles.list(userId, { per_page: 100 }));
+      return roles.map((role) => String(role.name)).sort();
+    });
+  }
+
+  assignMemberRoles(tenantId: string, userId: string, roleIds: string[]): Promise<void> {
+    return upstream(async () => {
+      await this.organizations.members.roles.assign(tenantId, userId, { roles: roleIds });
+    });
+  }
+
+  removeMemberRoles(tenantId: string, userId: string, roleIds: string[]): Promise<void> {
+    return upstream(async () => {
+      await this.organizations.members.roles.delete(tenantId, userId, { roles: roleIds });
+    });
+  }
+
+  /** Ends a membership; Auth0 drops the member's roles in that organization with it. */
+  removeMember(tenantId: string, userId: string): Promise<void> {
+    return upstream(async () => {
+      await this.organizations.members.delete(tenantId, { members: [userId] });
     });
   }
 
@@ -205,14 +236,21 @@ export class Auth0Management {
     });
   }
 
-  /** All members of an organization. */
+  /** All members of an organization, with their member roles (`fields=roles`: no call per member). */
   listMembers(organizationId: string): Promise<MemberModel[]> {
     return upstream(async () => {
-      const members = await collect(await this.organizations.members.list(organizationId, { take: 100 }));
+      const members = await collect(
+        await this.organizations.members.list(organizationId, {
+          take: 100,
+          fields: "user_id,email,name,roles",
+          include_fields: true,
+        }),
+      );
       return members.map((member) => ({
         userId: String(member.user_id),
         email: member.email ?? null,
         name: member.name ?? null,
+        roleNames: (member.roles ?? []).map((role) => String(role.name)).sort(),
       }));
     });
   }

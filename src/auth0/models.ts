@@ -19,6 +19,11 @@ export interface UserModel {
   createdAt: string | null;
   lastLogin: string | null;
   loginsCount: number | null;
+  /**
+   * The tenant the user is being looked at in (their roles are the ones there): set where the path decides
+   * it — a tenant's user list, the caller's own tenant — and found from their memberships where it does not.
+   */
+  tenantId?: string | null;
 }
 
 function text(value: unknown): string | null {

@@ -24,8 +24,10 @@ import {
   isOwnTenantArgument,
   isSelf,
   isSelfArgument,
+  isMemberOfTenantInQuestion,
   isVisibleTenant,
-  outranksTarget,
+  mayChangeAccount,
+  outranksMemberInTenant,
 } from "./rules.js";
 import type { ShieldRule } from "./shield-rule.js";
 
@@ -77,11 +79,18 @@ export const permissions: PermissionMap = {
     ),
     updateUser: or(
       and(isSelfArgument, changesOnlyOwnProfile),
-      chain(hasPermission("update:users"), outranksTarget),
+      chain(hasPermission("update:users"), mayChangeAccount("update:users")),
     ),
-    setUserBlocked: chain(hasPermission("update:users"), isNotSelfArgument, outranksTarget),
-    deleteUser: chain(hasPermission("delete:users"), isNotSelfArgument, outranksTarget),
-    assignRoles: chain(hasPermission("assign:roles"), grantsOnlyHeldPermissions),
+    setUserBlocked: chain(hasPermission("update:users"), isNotSelfArgument, mayChangeAccount("update:users")),
+    deleteUser: chain(hasPermission("delete:users"), isNotSelfArgument, mayChangeAccount("delete:users")),
+    removeFromTenant: chain(
+      hasPermission("delete:users"),
+      isNotSelfArgument,
+      isMemberOfTenantInQuestion,
+      outranksMemberInTenant,
+    ),
+    assignRoles: chain(hasPermission("assign:roles"), isMemberOfTenantInQuestion, grantsOnlyHeldPermissions),
+    removeRoles: chain(hasPermission("assign:roles"), isMemberOfTenantInQuestion, grantsOnlyHeldPermissions),
     createApiKey: managesApiKeys,
     rotateApiKey: managesApiKeys,
     revokeApiKey: managesApiKeys,

@@ -4,7 +4,9 @@ import { rule } from "graphql-shield";
 import type { ShieldRule } from "./shield-rule.js";
 import { canSeeTenant, hasPermission as callerHas, type Caller } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
-import { forbidden } from "../errors.js";
+import { forbidden, internalError, notFound, badUserInput } from "../errors.js";
+import type { Permission } from "./vocabulary.js";
+import { memberKey } from "../auth0/loaders.js";
 
 type RuleBody<Parent, Args> = (
   parent: Parent,
@@ -13,9 +15,18 @@ type RuleBody<Parent, Args> = (
   info: GraphQLResolveInfo,
 ) => boolean | GraphQLError | Promise<boolean | GraphQLError>;
 
+/** What a log line may say of an unexpected error: its kind, message and HTTP status, never its payload. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return `${error.name}: ${error.message}${typeof status === "number" ? ` (HTTP ${status})` : ""}`;
+}
+
 /**
  * A named rule that never fails open or hides why it failed: graphql-shield turns a thrown error into a
- * bare `false`, so an error thrown here (Auth0 unavailable, say) is returned instead and reaches the client.
+ * bare `false`, so an error thrown here is returned instead. A GraphQLError (Auth0 unavailable, not found)
+ * reaches the client as it is; anything else is a bug or a misconfiguration: logged with its cause and
+ * answered INTERNAL_SERVER_ERROR, never a quiet FORBIDDEN and never an allow.
  */
 function namedRule<Parent = unknown, Args = Record<string, unknown>>(
   name: string,
@@ -26,25 +37,27 @@ function namedRule<Parent = unknown, Args = Record<string, unknown>>(
     try {
       return await body(parent as Parent, args as Args, context as GatehouseContext, info);
     } catch (error) {
-      return error instanceof GraphQLError ? error : forbidden("Not authorised");
+      if (error instanceof GraphQLError) return error;
+      console.error(`authorization rule ${name} failed: ${describeFailure(error)}`);
+      return internalError();
     }
   });
 }
 
 /** The denial every permission check gives: which permission is missing, nothing about the data. */
-export function missingPermission(permission: string): GraphQLError {
+export function missingPermission(permission: Permission): GraphQLError {
   return forbidden(`Not authorised: this needs the '${permission}' permission`, {
     missingPermission: permission,
   });
 }
 
-const permissionRules = new Map<string, ShieldRule>();
+const permissionRules = new Map<Permission, ShieldRule>();
 
 /**
  * The caller holds a permission. It depends on the request only, so its answer is cached per request
  * (`contextual`); per-object rules below never are.
  */
-export function hasPermission(permission: string): ShieldRule {
+export function hasPermission(permission: Permission): ShieldRule {
   let existing = permissionRules.get(permission);
   if (!existing) {
     existing = namedRule(
@@ -83,11 +96,22 @@ export const isSelfArgument = namedRule<unknown, { id?: string }>(
   (_parent, args, { caller }) => isUserInPerson(caller, args.id),
 );
 
-/** Nobody blocks or deletes themselves. */
-export const isNotSelfArgument = namedRule<unknown, { id?: string }>(
+/** The user a mutation names: `userId`, or `id` on the account mutations. */
+interface TargetArgs {
+  id?: string;
+  userId?: string;
+  tenantId?: string | null;
+}
+
+function targetOf(args: TargetArgs): string | undefined {
+  return args.userId ?? args.id;
+}
+
+/** Nobody blocks, deletes or removes themselves. */
+export const isNotSelfArgument = namedRule<unknown, TargetArgs>(
   "isNotSelfArgument",
   (_parent, args, { caller }) =>
-    args.id !== caller.userId ||
+    targetOf(args) !== caller.userId ||
     forbidden("Not authorised: you cannot do this to yourself", { missingPermission: null }),
 );
 
@@ -121,18 +145,19 @@ export const changesOnlyOwnProfile = namedRule<unknown, { input: Record<string, 
 );
 
 /**
- * Nobody grants a role carrying a permission they do not hold: an admin cannot mint a role more powerful
- * than themselves. Unknown role names pass here and are refused by the resolver as bad input.
+ * Nobody grants or takes away a role carrying a permission they do not hold: an admin cannot mint a role
+ * more powerful than themselves, nor demote someone who outranks them. Unknown role names pass here and are
+ * refused by the resolver as bad input.
  */
 export const grantsOnlyHeldPermissions = namedRule<
   unknown,
   { roles?: string[] | null; input?: { roles?: string[] | null } }
->("grantsOnlyHeldPermissions", async (_parent, args, { caller, management }) => {
+>("grantsOnlyHeldPermissions", async (_parent, args, context) => {
   const requested = args.roles ?? args.input?.roles ?? [];
   if (requested.length === 0) return true;
-  const roles = await management.listRoles();
+  const roles = await context.management.listRoles();
   for (const role of roles.filter((candidate) => requested.includes(candidate.name))) {
-    const missing = role.permissions.find((permission) => !callerHas(caller, permission));
+    const missing = role.permissions.find((permission) => !callerHas(context.caller, permission));
     if (missing) {
       return forbidden(
         `Not authorised: the role '${role.name}' carries '${missing}', which you do not hold`,
@@ -145,30 +170,138 @@ export const grantsOnlyHeldPermissions = namedRule<
   return true;
 });
 
+/** The permissions a set of roles carries, by role name. */
+async function permissionsOfRoles(
+  context: GatehouseContext,
+  roleNames: readonly string[],
+): Promise<string[]> {
+  if (roleNames.length === 0) return [];
+  const roles = await context.management.listRoles();
+  return roles.filter((role) => roleNames.includes(role.name)).flatMap((role) => role.permissions);
+}
+
+/**
+ * What the caller may do in a tenant: their token's permissions in the tenant it was issued for; in another
+ * tenant, a person's member roles there (one person may administer two tenants); otherwise nothing.
+ */
+async function callerPermissionsIn(
+  context: GatehouseContext,
+  tenantId: string,
+): Promise<ReadonlySet<string>> {
+  const { caller, loaders } = context;
+  if (caller.tenantId === tenantId) return caller.permissions;
+  if (caller.kind !== "USER" || !caller.userId) return new Set();
+  const tenants = await loaders.tenantsOfUser.load(caller.userId);
+  if (!tenants.includes(tenantId)) return new Set();
+  const roleNames = await loaders.memberRoleNames.load(memberKey(tenantId, caller.userId));
+  return new Set(await permissionsOfRoles(context, roleNames));
+}
+
+/** The first permission the user holds as a member of a tenant that `held` lacks. */
+async function permissionBeyond(
+  context: GatehouseContext,
+  held: ReadonlySet<string>,
+  tenantId: string,
+  userId: string,
+): Promise<string | undefined> {
+  const roleNames = await context.loaders.memberRoleNames.load(memberKey(tenantId, userId));
+  return (await permissionsOfRoles(context, roleNames)).find((permission) => !held.has(permission));
+}
+
+/** The tenant a membership mutation acts in: `tenantId` if named, else the caller's. */
+export function tenantInQuestion(caller: Caller, args: { tenantId?: string | null }): string | null {
+  return args.tenantId ?? caller.tenantId;
+}
+
+function outranked(permission: string): GraphQLError {
+  return forbidden(`Not authorised: this user holds '${permission}', which you do not`, {
+    missingPermission: permission,
+  });
+}
+
+function sharedAccount(permission: string): GraphQLError {
+  return forbidden(
+    "Not authorised: this person also belongs to another tenant, which shares their account; changing it " +
+      `needs '${permission}' there too (or 'manage:tenants'). To take them out of your tenant only, use ` +
+      "removeFromTenant.",
+    { missingPermission: permission },
+  );
+}
+
+/**
+ * Whose account the caller may change (`updateUser`, `setUserBlocked`, `deleteUser`). An account is shared by
+ * every tenant its person belongs to, so: someone the caller cannot see is NOT_FOUND, exactly like an id that
+ * does not exist (checked first, so nothing about them leaks); then, unless the caller holds
+ * `manage:tenants`, they need `permission` and every permission the person holds, in *each* of the person's
+ * tenants: a user manager cannot change an admin's email and reset their way into the admin's account, and
+ * an admin of one tenant cannot take over an account another tenant relies on.
+ */
+export function mayChangeAccount(permission: Permission): ShieldRule {
+  return namedRule<unknown, TargetArgs>(`mayChangeAccount:${permission}`, async (_parent, args, context) => {
+    const { caller, loaders } = context;
+    const userId = targetOf(args);
+    if (!userId || isUserInPerson(caller, userId)) return true;
+    const tenants = await loaders.tenantsOfUser.load(userId);
+    if (callerHas(caller, "manage:tenants")) {
+      const platformRoles = await loaders.platformRoleNames.load(userId);
+      const beyond = (await permissionsOfRoles(context, platformRoles)).find(
+        (held) => !callerHas(caller, held),
+      );
+      return beyond ? outranked(beyond) : true;
+    }
+    if (!caller.tenantId || !tenants.includes(caller.tenantId)) {
+      if (tenants.some((tenantId) => canSeeTenant(caller, tenantId))) {
+        return forbidden("Not authorised: this user is in another tenant", {
+          missingPermission: "manage:tenants",
+        });
+      }
+      return notFound("User");
+    }
+    for (const tenantId of tenants) {
+      const held = await callerPermissionsIn(context, tenantId);
+      const elsewhere = tenantId !== caller.tenantId;
+      if (!held.has(permission)) return sharedAccount(permission);
+      const beyond = await permissionBeyond(context, held, tenantId, userId);
+      if (beyond) return elsewhere ? sharedAccount(beyond) : outranked(beyond);
+    }
+    return true;
+  });
+}
+
+/**
+ * Membership mutations (`assignRoles`, `removeRoles`, `removeFromTenant`) act in one tenant: the caller's, or
+ * another named with `tenantId` by someone holding `manage:tenants`. The user must be a member there; anyone
+ * else is NOT_FOUND, whether they exist in another tenant or not at all.
+ */
+export const isMemberOfTenantInQuestion = namedRule<unknown, TargetArgs>(
+  "isMemberOfTenantInQuestion",
+  async (_parent, args, { caller, loaders }) => {
+    const tenantId = tenantInQuestion(caller, args);
+    if (!tenantId) return badUserInput("you act in no tenant: name one with tenantId", "tenantId");
+    if (tenantId !== caller.tenantId && !callerHas(caller, "manage:tenants")) {
+      return missingPermission("manage:tenants");
+    }
+    const userId = targetOf(args);
+    if (!userId || !(await loaders.tenantsOfUser.load(userId)).includes(tenantId)) return notFound("User");
+    return true;
+  },
+);
+
+/** Taking someone out of a tenant needs every permission they hold there. */
+export const outranksMemberInTenant = namedRule<unknown, TargetArgs>(
+  "outranksMemberInTenant",
+  async (_parent, args, context) => {
+    const tenantId = tenantInQuestion(context.caller, args);
+    const userId = targetOf(args);
+    if (!tenantId || !userId || isUserInPerson(context.caller, userId)) return true;
+    const beyond = await permissionBeyond(context, context.caller.permissions, tenantId, userId);
+    return beyond ? outranked(beyond) : true;
+  },
+);
+
 /** An integration the caller reached through their own consents (`User.integrations` of themselves). */
 export const isOwnConsent = namedRule<{ consentedBy?: string }>(
   "isOwnConsent",
   (integration, _args, { caller }) =>
     integration.consentedBy !== undefined && integration.consentedBy === caller.userId,
-);
-
-/**
- * Changing, blocking or deleting another user needs every permission that user holds: a user manager
- * cannot change an admin's email and reset their way into the admin's account.
- */
-export const outranksTarget = namedRule<unknown, { id?: string }>(
-  "outranksTarget",
-  async (_parent, args, { caller, management, loaders }) => {
-    if (!args.id || isUserInPerson(caller, args.id)) return true;
-    const [roleNames, roles] = await Promise.all([loaders.roleNamesOf(args.id), management.listRoles()]);
-    for (const role of roles.filter((candidate) => roleNames.includes(candidate.name))) {
-      const missing = role.permissions.find((permission) => !callerHas(caller, permission));
-      if (missing) {
-        return forbidden(`Not authorised: this user holds '${missing}', which you do not`, {
-          missingPermission: missing,
-        });
-      }
-    }
-    return true;
-  },
 );

@@ -100,6 +100,11 @@ export class AccessTokenVerifier {
       }
       throw new AuthenticationError(describe(error));
     }
+    // jose checks `iat` only against a maximum age; a token "issued" in the future is forged or from a
+    // misconfigured clock, and would outlive what its `exp` seems to promise.
+    if (typeof payload.iat !== "number" || payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+      throw new AuthenticationError("the access token's iat claim is in the future");
+    }
     const verified: VerifiedToken = {
       sub: String(payload.sub),
       azp: typeof payload.azp === "string" ? payload.azp : undefined,

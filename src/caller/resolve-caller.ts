@@ -77,6 +77,8 @@ export class CallerResolver {
     private readonly apiKeys: ApiKeyExchange,
     private readonly management: Auth0Management,
     private readonly integrations: IntegrationRepository,
+    /** The single-page apps whose users' tokens are accepted: configured, never inferred from Auth0. */
+    private readonly spaClientIds: ReadonlySet<string>,
   ) {}
 
   async resolve(authorization: string | undefined): Promise<Caller> {
@@ -96,48 +98,63 @@ export class CallerResolver {
     }
   }
 
+  /**
+   * A machine token is exactly what Auth0's client-credentials grant issues: `gty: client-credentials` and
+   * `sub` = `<azp>@clients`. Anything else claiming to be one — a user subject with that `gty`, a `@clients`
+   * subject without it, a subject naming another client than `azp` — is refused, not guessed at.
+   */
   private async fromToken(token: VerifiedToken): Promise<Caller> {
-    if (token.gty === "client-credentials" || token.sub.endsWith("@clients")) return this.tenantApp(token);
-    return this.userOrPartner(token);
+    if (!token.azp) throw new AuthenticationError("the access token names no client (azp)");
+    const machineSubject = token.sub.endsWith("@clients");
+    if (token.gty === "client-credentials" || machineSubject) {
+      if (token.gty !== "client-credentials" || token.sub !== `${token.azp}@clients`) {
+        throw new AuthenticationError("the access token's subject, client and grant type do not agree");
+      }
+      return this.tenantApp(token, token.azp);
+    }
+    return this.userOrPartner(token, token.azp);
   }
 
-  private async tenantApp(token: VerifiedToken): Promise<Caller> {
-    const clientId = token.azp ?? token.sub.slice(0, -"@clients".length);
+  private async tenantApp(token: VerifiedToken, clientId: string): Promise<Caller> {
     // The client must still exist: a revoked API key's tokens stop working before they expire.
     const client = await this.existingClient(clientId);
-    const tenantId = token.orgId ?? client.client_metadata?.tenant_id ?? null;
+    const boundTenant = client.client_metadata?.tenant_id;
+    const tenantId = typeof boundTenant === "string" && boundTenant ? boundTenant : null;
+    // An organization in the token is Auth0's word that the client may act there; a client bound to a
+    // tenant acts in that tenant only, so the two must agree.
+    if (token.orgId && tenantId && token.orgId !== tenantId) {
+      throw new AuthenticationError("the access token's organization is not the API key's tenant");
+    }
     return {
       kind: "TENANT_APP",
       subject: token.sub,
       userId: null,
       clientId,
-      tenantId: typeof tenantId === "string" ? tenantId : null,
+      tenantId: token.orgId ?? tenantId,
       permissions: new Set(token.scope),
       denial: null,
     };
   }
 
-  private async userOrPartner(token: VerifiedToken): Promise<Caller> {
-    if (!token.azp) throw new AuthenticationError("the access token names no client (azp)");
-    const client = await this.existingClient(token.azp);
-    const tenantId = token.orgId ?? (await this.onlyTenantOf(token.sub));
-    if (client.is_first_party !== false) {
+  private async userOrPartner(token: VerifiedToken, clientId: string): Promise<Caller> {
+    if (this.spaClientIds.has(clientId)) {
       return {
         kind: "USER",
         subject: token.sub,
         userId: token.sub,
-        clientId: token.azp,
-        tenantId,
+        clientId,
+        tenantId: token.orgId ?? (await this.onlyTenantOf(token.sub)),
         permissions: new Set(token.permissions),
         denial: null,
       };
     }
-    if (client.client_metadata?.gatehouse_partner !== "true") {
+    const client = await this.existingClient(clientId);
+    if (client.is_first_party !== false || client.client_metadata?.gatehouse_partner !== "true") {
       throw new AuthenticationError(
-        "the access token's client is a third-party application that is not a Gatehouse partner",
+        "the access token's client is neither one of the product's single-page apps nor a Gatehouse partner",
       );
     }
-    return this.partner(token, token.azp, tenantId);
+    return this.partner(token, clientId, token.orgId ?? (await this.onlyTenantOf(token.sub)));
   }
 
   /**

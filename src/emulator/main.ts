@@ -21,7 +21,10 @@ const emulator = await startEmulator({ port, dataDir }).catch((error: unknown) =
 });
 
 console.log(`Local Auth0 emulator at ${emulator.url} (issuer ${emulator.issuer}), state in ${dataDir}`);
-console.log(`Seeded users sign in with password ${SEED_PASSWORD}. A machine token for acme's back end:`);
+console.log(
+  `Seeded users sign in with password ${SEED_PASSWORD}, through their tenant's organization: ` +
+    "TOKEN=$(npm run -s token -- admin@acme.test). A machine token for acme's back end:",
+);
 console.log(
   `  curl -s ${emulator.url}/oauth/token -d grant_type=client_credentials -d client_id=acme-backend ` +
     `-d client_secret=acme-backend-secret -d audience=https://api.gatehouse.local`,

@@ -42,6 +42,8 @@ export interface StoredOrganization {
   name: string;
   display_name: string;
   metadata: Record<string, string>;
+  /** Whether third-party applications may log users in through it; Auth0's default is `block`. */
+  third_party_client_access: "allow" | "block";
   created_at: string;
 }
 
@@ -78,6 +80,8 @@ export interface StoredUserGrant {
   user_id: string;
   audience: string;
   scope: string[];
+  /** The organization the consent was given in: a consent in one organization does not cover another. */
+  organization_id?: string;
 }
 
 export interface StoredResourceServer {
@@ -123,15 +127,17 @@ export interface EmulatorData {
   issuer: string;
   users: Record<string, StoredUser>;
   roles: Record<string, StoredRole>;
-  /** user_id → role ids (ordinary user roles, as Gatehouse uses). */
+  /** user_id → tenant-level role ids: they fill the tokens of logins without an organization only. */
   userRoles: Record<string, string[]>;
   organizations: Record<string, StoredOrganization>;
   /** org id → member user ids, in insertion order. */
   members: Record<string, string[]>;
-  /** org id → user_id → role ids. */
+  /** org id → user_id → role ids: they fill the tokens of logins through that organization. */
   memberRoles: Record<string, Record<string, string[]>>;
   clients: Record<string, StoredClient>;
   clientGrants: Record<string, StoredClientGrant>;
+  /** org id → the client grant ids associated with it, for client credentials with `organization`. */
+  organizationClientGrants: Record<string, string[]>;
   userGrants: Record<string, StoredUserGrant>;
   resourceServers: Record<string, StoredResourceServer>;
   refreshTokens: Record<string, StoredRefreshToken>;

@@ -1,3 +1,4 @@
+import { PERMISSIONS, PLATFORM_PERMISSIONS } from "../authz/vocabulary.js";
 import { hashPassword } from "./passwords.js";
 import {
   GATEHOUSE_API,
@@ -12,28 +13,11 @@ import {
 /** The password of every seeded user. */
 export const SEED_PASSWORD = "Gatehouse-dev-1";
 
-export const GATEHOUSE_PERMISSIONS = [
-  "read:users",
-  "create:users",
-  "update:users",
-  "delete:users",
-  "read:roles",
-  "assign:roles",
-  "read:tenant",
-  "update:tenant",
-  "read:api_keys",
-  "manage:api_keys",
-  "read:integrations",
-  "manage:integrations",
-  "read:audit",
-  "read:tenants",
-  "manage:tenants",
-] as const;
-
 /**
- * What Gatehouse's own machine client may do on the Management API: the minimum it needs. This is the
- * tenant admin's configuration, kept apart from the server's own list (src/auth0/management-token.ts): the
- * server asks for exactly its list at start-up, so any drift between the two fails every server test.
+ * What Gatehouse's own machine client may do on the Management API. This is the tenant admin's
+ * configuration, kept apart from the server's own list (src/auth0/management-token.ts): the server asks for
+ * a subset of it at start-up, so a scope the server needs and this list lacks fails every server test, while
+ * a scope granted here and not asked for is harmless.
  */
 export const GATEHOUSE_SERVER_MANAGEMENT_SCOPES = [
   "read:users",
@@ -53,6 +37,9 @@ export const GATEHOUSE_SERVER_MANAGEMENT_SCOPES = [
   "read:organization_member_roles",
   "create:organization_member_roles",
   "delete:organization_member_roles",
+  "read:organization_client_grants",
+  "create:organization_client_grants",
+  "delete:organization_client_grants",
   "read:clients",
   "create:clients",
   "update:clients",
@@ -137,8 +124,8 @@ function keyed<T>(items: T[], key: (item: T) => string): Record<string, T> {
 export function createSeedData(issuer: string): EmulatorData {
   const managementAudience = `${issuer}api/v2/`;
   const passwordHash = hashPassword(SEED_PASSWORD);
-  const allPermissions = GATEHOUSE_PERMISSIONS;
-  const tenantAdminPermissions = allPermissions.filter((p) => p !== "read:tenants" && p !== "manage:tenants");
+  const allPermissions = PERMISSIONS;
+  const tenantAdminPermissions = allPermissions.filter((p) => !PLATFORM_PERMISSIONS.includes(p));
 
   const roles = [
     role("rol_member", "member", "Reads the users of their tenant", ["read:users"]),
@@ -158,6 +145,7 @@ export function createSeedData(issuer: string): EmulatorData {
     user("auth0|acme-member", "member@acme.test", "Mia Member", passwordHash),
     user("auth0|globex-admin", "admin@globex.test", "Gus Admin", passwordHash),
     user("auth0|globex-member", "member@globex.test", "Gia Member", passwordHash),
+    user("auth0|consultant", "consultant@example.test", "Cara Consultant", passwordHash),
     user("auth0|operator", "operator@gatehouse.test", "Olga Operator", passwordHash),
   ];
 
@@ -259,12 +247,9 @@ export function createSeedData(issuer: string): EmulatorData {
     issuer,
     users: keyed(users, (u) => u.user_id),
     roles: keyed(roles, (r) => r.id),
+    // Tenant-level roles count only in logins without an organization: the operator's, who is a member of
+    // none. Everyone else's roles are organization member roles, below.
     userRoles: {
-      "auth0|acme-admin": ["rol_tenant_admin"],
-      "auth0|acme-manager": ["rol_user_manager"],
-      "auth0|acme-member": ["rol_member"],
-      "auth0|globex-admin": ["rol_tenant_admin"],
-      "auth0|globex-member": ["rol_member"],
       "auth0|operator": ["rol_platform_operator"],
     },
     organizations: {
@@ -273,6 +258,8 @@ export function createSeedData(issuer: string): EmulatorData {
         name: "acme",
         display_name: "Acme Corp",
         metadata: { plan: "pro" },
+        // Partners are checked by Gatehouse's own integration records, so both tenants let them in.
+        third_party_client_access: "allow",
         created_at: SEED_TIME,
       },
       org_globex: {
@@ -280,16 +267,30 @@ export function createSeedData(issuer: string): EmulatorData {
         name: "globex",
         display_name: "Globex",
         metadata: { plan: "free" },
+        third_party_client_access: "allow",
         created_at: SEED_TIME,
       },
     },
     members: {
-      org_acme: ["auth0|acme-admin", "auth0|acme-manager", "auth0|acme-member"],
-      org_globex: ["auth0|globex-admin", "auth0|globex-member"],
+      org_acme: ["auth0|acme-admin", "auth0|acme-manager", "auth0|acme-member", "auth0|consultant"],
+      org_globex: ["auth0|globex-admin", "auth0|globex-member", "auth0|consultant"],
     },
-    memberRoles: { org_acme: {}, org_globex: {} },
+    memberRoles: {
+      org_acme: {
+        "auth0|acme-admin": ["rol_tenant_admin"],
+        "auth0|acme-manager": ["rol_user_manager"],
+        "auth0|acme-member": ["rol_member"],
+        "auth0|consultant": ["rol_user_manager"],
+      },
+      org_globex: {
+        "auth0|globex-admin": ["rol_tenant_admin"],
+        "auth0|globex-member": ["rol_member"],
+        "auth0|consultant": ["rol_member"],
+      },
+    },
     clients: keyed(clients, (c) => c.client_id),
     clientGrants: keyed(clientGrants, (g) => g.id),
+    organizationClientGrants: {},
     userGrants: {},
     resourceServers: keyed(resourceServers, (r) => r.id),
     refreshTokens: {},

@@ -12,6 +12,16 @@ import { createSeedData } from "./seed.js";
 
 const STATE_FILE = "emulator-state.json";
 
+/**
+ * Fills in what a state file written by an earlier emulator (still version 1) lacks, with Auth0's defaults:
+ * no organization is associated with a client grant, and organizations block third-party applications.
+ */
+function withDefaults(data: EmulatorData): EmulatorData {
+  data.organizationClientGrants ??= {};
+  for (const org of Object.values(data.organizations)) org.third_party_client_access ??= "block";
+  return data;
+}
+
 /** Auth0-style ids: a prefix and 16 random alphanumerics (`org_…`, `rol_…`, `cgr_…`). */
 export function newId(prefix: string): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -47,11 +57,11 @@ export class EmulatorStore {
       const parsed = JSON.parse(text) as EmulatorData | null;
       // Not a state this emulator wrote (another version, or another file): refuse rather than seed over it.
       if (parsed?.version !== 1) throw new Error("expected an emulator state of version 1");
-      if (parsed.issuer === this.issuer) return parsed;
+      if (parsed.issuer === this.issuer) return withDefaults(parsed);
       // Started on another port: the Management audience (and anything else naming the issuer) moves with it.
-      return JSON.parse(
-        text.split(JSON.stringify(parsed.issuer).slice(1, -1)).join(this.issuer),
-      ) as EmulatorData;
+      return withDefaults(
+        JSON.parse(text.split(JSON.stringify(parsed.issuer).slice(1, -1)).join(this.issuer)) as EmulatorData,
+      );
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new Error(`The emulator's state file ${path} cannot be read: ${(error as Error).message}`, {
@@ -87,20 +97,38 @@ export class EmulatorStore {
     return Object.values(this.data.resourceServers).find((server) => server.identifier === identifier);
   }
 
-  findClientGrant(clientId: string, audience: string): StoredClientGrant | undefined {
+  /**
+   * A client's grant on an API of one kind: a client may hold a `client` grant (its own tokens, client
+   * credentials) and a `user` grant (what it may get for users) on the same API.
+   */
+  findClientGrant(
+    clientId: string,
+    audience: string,
+    subjectType: StoredClientGrant["subject_type"],
+  ): StoredClientGrant | undefined {
     return Object.values(this.data.clientGrants).find(
-      (grant) => grant.client_id === clientId && grant.audience === audience,
+      (grant) =>
+        grant.client_id === clientId && grant.audience === audience && grant.subject_type === subjectType,
     );
+  }
+
+  isAssociatedWithOrganization(orgId: string, grantId: string): boolean {
+    return this.data.organizationClientGrants[orgId]?.includes(grantId) ?? false;
   }
 
   findClient(clientId: string): StoredClient | undefined {
     return this.data.clients[clientId];
   }
 
-  /** A user's RBAC permissions on one API: the union of their roles' permissions for that audience. */
-  userPermissions(userId: string, audience: string): string[] {
+  /**
+   * A user's RBAC permissions on one API: the union of their roles' permissions for that audience. As at
+   * Auth0, a login through an organization counts the roles the user holds as a member of that organization
+   * only; a login without one counts their tenant-level roles only.
+   */
+  userPermissions(userId: string, audience: string, orgId: string | undefined): string[] {
+    const roleIds = orgId ? this.data.memberRoles[orgId]?.[userId] : this.data.userRoles[userId];
     const permissions = new Set<string>();
-    for (const roleId of this.data.userRoles[userId] ?? []) {
+    for (const roleId of roleIds ?? []) {
       for (const permission of this.data.roles[roleId]?.permissions ?? []) {
         if (permission.resource_server_identifier === audience) permissions.add(permission.permission_name);
       }
@@ -128,11 +156,19 @@ export class EmulatorStore {
     }
   }
 
+  /** Removes a client grant and its associations with organizations. */
+  deleteClientGrant(grantId: string): void {
+    delete this.data.clientGrants[grantId];
+    for (const [orgId, grantIds] of Object.entries(this.data.organizationClientGrants)) {
+      this.data.organizationClientGrants[orgId] = grantIds.filter((id) => id !== grantId);
+    }
+  }
+
   /** Removes a client with its grants, consents and refresh tokens: its credentials stop working at once. */
   deleteClient(clientId: string): void {
     delete this.data.clients[clientId];
     for (const [id, grant] of Object.entries(this.data.clientGrants)) {
-      if (grant.client_id === clientId) delete this.data.clientGrants[id];
+      if (grant.client_id === clientId) this.deleteClientGrant(id);
     }
     for (const [id, grant] of Object.entries(this.data.userGrants)) {
       if (grant.clientID === clientId) delete this.data.userGrants[id];

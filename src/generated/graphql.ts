@@ -53,7 +53,7 @@ export type CreateUserInput = {
   name?: InputMaybe<Scalars['String']['input']>;
   /** Must meet the password policy; without one the user is created with a random password to reset. */
   password?: InputMaybe<Scalars['String']['input']>;
-  /** Role names. */
+  /** Role names: the user's member roles in the tenant they are created in. */
   roles?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Another tenant than the caller's: needs `manage:tenants`. */
   tenantId?: InputMaybe<Scalars['ID']['input']>;
@@ -78,7 +78,10 @@ export type IntegrationStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds roles, by name, to a user (`assign:roles`); nobody grants a permission they do not hold. */
+  /**
+   * Gives a user roles, by name, in the caller's tenant (`assign:roles`): their organization member roles
+   * there. Nobody grants a permission they do not hold. `tenantId` names another tenant (`manage:tenants`).
+   */
   assignRoles: User;
   /**
    * Creates an API key for the caller's tenant (`manage:api_keys`), with scopes the caller holds (never
@@ -87,25 +90,44 @@ export type Mutation = {
   createApiKey: ApiKeySecret;
   /** Creates a user in the caller's tenant (`create:users`); `tenantId` needs `manage:tenants`. */
   createUser: User;
-  /** Deletes a user (`delete:users`), never oneself. Returns the deleted user's id. */
+  /**
+   * Deletes a person's account (`delete:users` in every tenant they belong to, or `manage:tenants`), never
+   * oneself. Returns the deleted user's id. To take someone out of one tenant only, use removeFromTenant.
+   */
   deleteUser: Scalars['ID']['output'];
   /** Disables it and revokes users' consents to the partner; its next request is refused (`manage:integrations`). */
   disableIntegration: Integration;
   /** Enables a partner for the caller's tenant with some of the scopes it offers (`manage:integrations`). */
   enableIntegration: Integration;
+  /**
+   * Ends a user's membership of the caller's tenant, and their roles there (`delete:users`); their account
+   * and their other tenants are untouched. `tenantId` names another tenant (`manage:tenants`).
+   * Returns the user's id.
+   */
+  removeFromTenant: Scalars['ID']['output'];
+  /**
+   * Takes roles, by name, from a user in the caller's tenant (`assign:roles`); nobody takes away a role
+   * carrying a permission they do not hold. `tenantId` names another tenant (`manage:tenants`).
+   */
+  removeRoles: User;
   /** Deletes the key; its credentials and tokens are refused from the next request on (`manage:api_keys`). */
   revokeApiKey: Scalars['ID']['output'];
   /** Gives the key a new secret; the old one stops working at once (`manage:api_keys`). */
   rotateApiKey: ApiKeySecret;
-  /** Blocks or unblocks a user (`update:users`), never oneself. */
+  /** Blocks or unblocks a user (`update:users` in every tenant they belong to, or `manage:tenants`), never oneself. */
   setUserBlocked: User;
-  /** Updates a user (`update:users`); users may change their own name and picture. */
+  /**
+   * Updates a user's account (`update:users`); users may change their own name and picture. The account is
+   * shared by every tenant the person belongs to: changing it needs `update:users` in each of them, or
+   * `manage:tenants`.
+   */
   updateUser: User;
 };
 
 
 export type MutationAssignRolesArgs = {
   roles: Array<Scalars['String']['input']>;
+  tenantId?: InputMaybe<Scalars['ID']['input']>;
   userId: Scalars['ID']['input'];
 };
 
@@ -134,6 +156,19 @@ export type MutationDisableIntegrationArgs = {
 export type MutationEnableIntegrationArgs = {
   partnerId: Scalars['ID']['input'];
   scopes: Array<Scalars['String']['input']>;
+};
+
+
+export type MutationRemoveFromTenantArgs = {
+  tenantId?: InputMaybe<Scalars['ID']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveRolesArgs = {
+  roles: Array<Scalars['String']['input']>;
+  tenantId?: InputMaybe<Scalars['ID']['input']>;
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -182,15 +217,15 @@ export type Query = {
   /** An integration of the caller's tenant (`read:integrations`). */
   integration: Maybe<Integration>;
   /** The catalogue of partner applications, for any signed-in caller. */
-  partners: Array<Partner>;
+  partners: Maybe<Array<Partner>>;
   /** A tenant: the caller's own when `id` is omitted; another only with `read:tenants`. */
   tenant: Maybe<Tenant>;
   /** Every tenant, for platform operators (`read:tenants`). */
-  tenants: TenantConnection;
+  tenants: Maybe<TenantConnection>;
   /** A user of the caller's tenant (`read:users`), or the caller themselves. */
   user: Maybe<User>;
   /** The users of the caller's tenant (`read:users`); `search` matches the start of a name or email. */
-  users: UserConnection;
+  users: Maybe<UserConnection>;
   /** Who is calling, with what permissions, in which tenant. Anyone may ask. */
   viewer: Viewer;
 };
@@ -227,17 +262,17 @@ export type QueryUsersArgs = {
 export type Tenant = {
   __typename?: 'Tenant';
   /** The tenant's API keys, without secrets (`read:api_keys`). */
-  apiKeys: Array<ApiKey>;
+  apiKeys: Maybe<Array<ApiKey>>;
   displayName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   /** The partners enabled for the tenant (`read:integrations`). */
-  integrations: Array<Integration>;
+  integrations: Maybe<Array<Integration>>;
   /** The tenant's short, unique name. */
   name: Scalars['String']['output'];
   /** The tenant's plan (`read:tenant`). */
   plan: Maybe<Scalars['String']['output']>;
   /** The tenant's users (`read:users`). */
-  users: UserConnection;
+  users: Maybe<UserConnection>;
 };
 
 
@@ -262,7 +297,10 @@ export type UpdateUserInput = {
   picture?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A person who signs in: an Auth0 user, member of one tenant. */
+/**
+ * A person who signs in: an Auth0 user. One account (email, password, blocked) may be a member of several
+ * tenants, with separate roles in each.
+ */
 export type User = {
   __typename?: 'User';
   /** The user themselves or `update:users`. */
@@ -273,15 +311,19 @@ export type User = {
   emailVerified: Maybe<Scalars['Boolean']['output']>;
   id: Scalars['ID']['output'];
   /** The partners this user has consented to: the user themselves or `read:integrations`. */
-  integrations: Array<Integration>;
+  integrations: Maybe<Array<Integration>>;
   /** The user themselves or `update:users`. */
   lastLogin: Maybe<Scalars['DateTime']['output']>;
   /** The user themselves or `update:users`. */
   loginsCount: Maybe<Scalars['Int']['output']>;
   name: Maybe<Scalars['String']['output']>;
   picture: Maybe<Scalars['String']['output']>;
-  /** Role names: the user themselves or `read:roles`. */
+  /**
+   * Role names in the tenant the user is looked at in (their organization member roles there); for someone
+   * in no tenant, their platform roles. The user themselves or `read:roles`.
+   */
   roles: Maybe<Array<Scalars['String']['output']>>;
+  /** The tenant the user is looked at in: the caller's, the one listed, or (for a platform operator) their first. */
   tenant: Maybe<Tenant>;
 };
 
@@ -462,6 +504,8 @@ export type MutationResolvers<ContextType = GatehouseContext, ParentType extends
   deleteUser?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   disableIntegration?: Resolver<ResolversTypes['Integration'], ParentType, ContextType, RequireFields<MutationDisableIntegrationArgs, 'id'>>;
   enableIntegration?: Resolver<ResolversTypes['Integration'], ParentType, ContextType, RequireFields<MutationEnableIntegrationArgs, 'partnerId' | 'scopes'>>;
+  removeFromTenant?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRemoveFromTenantArgs, 'userId'>>;
+  removeRoles?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveRolesArgs, 'roles' | 'userId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateApiKey?: Resolver<ResolversTypes['ApiKeySecret'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id'>>;
   setUserBlocked?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserBlockedArgs, 'blocked' | 'id'>>;
@@ -483,22 +527,22 @@ export type PartnerResolvers<ContextType = GatehouseContext, ParentType extends 
 
 export type QueryResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   integration?: Resolver<Maybe<ResolversTypes['Integration']>, ParentType, ContextType, RequireFields<QueryIntegrationArgs, 'id'>>;
-  partners?: Resolver<Array<ResolversTypes['Partner']>, ParentType, ContextType>;
+  partners?: Resolver<Maybe<Array<ResolversTypes['Partner']>>, ParentType, ContextType>;
   tenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType, Partial<QueryTenantArgs>>;
-  tenants?: Resolver<ResolversTypes['TenantConnection'], ParentType, ContextType, Partial<QueryTenantsArgs>>;
+  tenants?: Resolver<Maybe<ResolversTypes['TenantConnection']>, ParentType, ContextType, Partial<QueryTenantsArgs>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
-  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<QueryUsersArgs>>;
+  users?: Resolver<Maybe<ResolversTypes['UserConnection']>, ParentType, ContextType, Partial<QueryUsersArgs>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
 export type TenantResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant']> = {
-  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  apiKeys?: Resolver<Maybe<Array<ResolversTypes['ApiKey']>>, ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  integrations?: Resolver<Array<ResolversTypes['Integration']>, ParentType, ContextType>;
+  integrations?: Resolver<Maybe<Array<ResolversTypes['Integration']>>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plan?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<TenantUsersArgs>>;
+  users?: Resolver<Maybe<ResolversTypes['UserConnection']>, ParentType, ContextType, Partial<TenantUsersArgs>>;
 };
 
 export type TenantConnectionResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['TenantConnection'] = ResolversParentTypes['TenantConnection']> = {
@@ -513,7 +557,7 @@ export type UserResolvers<ContextType = GatehouseContext, ParentType extends Res
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  integrations?: Resolver<Array<ResolversTypes['Integration']>, ParentType, ContextType>;
+  integrations?: Resolver<Maybe<Array<ResolversTypes['Integration']>>, ParentType, ContextType>;
   lastLogin?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   loginsCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

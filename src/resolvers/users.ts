@@ -1,6 +1,9 @@
-import { canSeeTenant, hasPermission } from "../caller/caller.js";
+import { memberKey } from "../auth0/loaders.js";
+import { tenantInQuestion } from "../authz/rules.js";
+import { PLATFORM_PERMISSIONS } from "../authz/vocabulary.js";
+import { canSeeTenant } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
-import { badUserInput, forbidden, notFound } from "../errors.js";
+import { badUserInput, notFound } from "../errors.js";
 import type { Resolvers, ResolversTypes } from "../generated/graphql.js";
 import { toUserModel, type UserModel } from "../auth0/models.js";
 import { statusOf, upstream } from "../auth0/upstream.js";
@@ -26,41 +29,47 @@ function assertName(name: string | null | undefined, field = "name"): void {
 /**
  * The user with this id if the caller may see them: themselves, or a member of a tenant the caller acts
  * in. Anyone else is NOT_FOUND, exactly like an id that does not exist, so nothing leaks across tenants.
+ * The user is looked at in the caller's tenant if they are a member there, else in the first one the caller
+ * may see.
  */
 async function findVisibleUser({ caller, loaders }: GatehouseContext, id: string): Promise<UserModel> {
   if (!USER_ID.test(id)) throw notFound("User");
-  if (id !== caller.userId) {
-    const tenants = await loaders.tenantsOfUser.load(id);
-    if (!tenants.some((tenantId) => canSeeTenant(caller, tenantId))) throw notFound("User");
-  }
+  const tenants = await loaders.tenantsOfUser.load(id);
+  const tenantId =
+    tenants.find((candidate) => candidate === caller.tenantId) ??
+    tenants.find((candidate) => canSeeTenant(caller, candidate)) ??
+    null;
+  if (id !== caller.userId && !tenantId) throw notFound("User");
   const user = await loaders.user.load(id);
   if (!user) throw notFound("User");
-  return user;
-}
-
-/**
- * The user with this id if the caller may change them: one the caller can see, in the caller's own tenant.
- * Seeing every tenant (`read:tenants`) is not changing every tenant: that needs `manage:tenants`.
- */
-async function findChangeableUser(context: GatehouseContext, id: string): Promise<UserModel> {
-  const user = await findVisibleUser(context, id);
-  const { caller, loaders } = context;
-  if (id === caller.userId || hasPermission(caller, "manage:tenants")) return user;
-  const tenants = await loaders.tenantsOfUser.load(id);
-  if (!caller.tenantId || !tenants.includes(caller.tenantId)) {
-    throw forbidden("Not authorised: this user is in another tenant", {
-      missingPermission: "manage:tenants",
-    });
-  }
-  return user;
+  return { ...user, tenantId };
 }
 
 /** After a write, the answer is what Auth0 returned for it: its user search is only eventually consistent. */
-function freshUser(context: GatehouseContext, user: Parameters<typeof toUserModel>[0]): UserModel {
+function freshUser(
+  context: GatehouseContext,
+  user: Parameters<typeof toUserModel>[0],
+  tenantId?: string | null,
+): UserModel {
   const model = toUserModel(user);
   context.loaders.forgetUser(model.id);
   context.loaders.user.prime(model.id, model);
-  return model;
+  return tenantId === undefined ? model : { ...model, tenantId };
+}
+
+/** Where a user is looked at when the path did not say: the caller's tenant, or the first the caller sees. */
+async function tenantLookedAt(
+  user: UserModel,
+  { caller, loaders }: GatehouseContext,
+): Promise<string | null> {
+  if (user.tenantId !== undefined) return user.tenantId;
+  const tenants = await loaders.tenantsOfUser.load(user.id);
+  return (
+    tenants.find((id) => id === caller.tenantId) ??
+    tenants.find((id) => canSeeTenant(caller, id)) ??
+    tenants[0] ??
+    null
+  );
 }
 
 export async function listTenantUsers(
@@ -91,7 +100,9 @@ export async function listTenantUsers(
   if (firstFailure) throw firstFailure;
   return {
     ...page,
-    nodes: users.filter((user): user is UserModel => user !== null && !(user instanceof Error)),
+    nodes: users
+      .filter((user): user is UserModel => user !== null && !(user instanceof Error))
+      .map((user) => ({ ...user, tenantId })),
   };
 }
 
@@ -117,11 +128,48 @@ function asUserInputError(error: unknown): unknown {
   return error;
 }
 
-async function roleIdsFor(context: GatehouseContext, names: readonly string[]): Promise<string[]> {
+/** The ids of tenant roles by name; unknown names, and platform roles, are the caller's input to fix. */
+async function memberRoleIdsFor(context: GatehouseContext, names: readonly string[]): Promise<string[]> {
   const roles = await context.management.listRoles();
   const unknown = names.filter((name) => !roles.some((role) => role.name === name));
   if (unknown.length > 0) throw badUserInput(`unknown role: ${unknown.join(", ")}`, "roles");
-  return roles.filter((role) => names.includes(role.name)).map((role) => role.id);
+  const chosen = roles.filter((role) => names.includes(role.name));
+  const platform = chosen.filter((role) =>
+    role.permissions.some((permission) => (PLATFORM_PERMISSIONS as readonly string[]).includes(permission)),
+  );
+  if (platform.length > 0) {
+    throw badUserInput(
+      `${platform.map((role) => role.name).join(", ")} acts across tenants and is never a tenant role`,
+      "roles",
+    );
+  }
+  return chosen.map((role) => role.id);
+}
+
+/** Auth0 refuses a member more than 50 roles in one organization. */
+function asRoleInputError(error: unknown): unknown {
+  return statusOf(error) === 400
+    ? badUserInput("Auth0 refused these roles: a member holds at most 50 roles in a tenant", "roles")
+    : error;
+}
+
+/** The tenant a membership mutation acts in; the permission map has checked the caller may act there. */
+function membershipTenant(context: GatehouseContext, args: { tenantId?: string | null }): string {
+  const tenantId = tenantInQuestion(context.caller, args);
+  if (!tenantId) throw badUserInput("you act in no tenant: name one with tenantId", "tenantId");
+  return tenantId;
+}
+
+/** The user as they are in the tenant, after their roles there changed. */
+async function memberAfterRoleChange(
+  context: GatehouseContext,
+  tenantId: string,
+  userId: string,
+): Promise<UserModel> {
+  context.loaders.forgetUser(userId);
+  const user = await context.loaders.user.load(userId);
+  if (!user) throw notFound("User");
+  return { ...user, tenantId };
 }
 
 export const userResolvers: Resolvers = {
@@ -136,7 +184,7 @@ export const userResolvers: Resolvers = {
       assertName(input.name);
       const tenantId = input.tenantId ?? callerTenant(context);
       if (!(await loaders.tenant.load(tenantId))) throw badUserInput("no tenant has this id", "tenantId");
-      const roleIds = await roleIdsFor(context, input.roles ?? []);
+      const roleIds = await memberRoleIdsFor(context, input.roles ?? []);
 
       const created = await upstream(() =>
         management.users.create({
@@ -154,8 +202,7 @@ export const userResolvers: Resolvers = {
       const userId = String(created.user_id);
       try {
         await upstream(() => management.organizations.members.create(tenantId, { members: [userId] }));
-        if (roleIds.length > 0)
-          await upstream(() => management.users.roles.assign(userId, { roles: roleIds }));
+        if (roleIds.length > 0) await management.assignMemberRoles(tenantId, userId, roleIds);
       } catch (error) {
         // No half-made user: one who is in no tenant, or lacks the roles asked for, is removed again.
         await management.users.delete(userId).catch((cleanupError: unknown) => {
@@ -168,11 +215,11 @@ export const userResolvers: Resolvers = {
       }
       await management.forget(`user-tenants:${userId}`);
       loaders.tenantsOfUser.clear(userId).prime(userId, [tenantId]);
-      return freshUser(context, created);
+      return freshUser(context, created, tenantId);
     },
 
     updateUser: async (_root, { id, input }, context) => {
-      await findChangeableUser(context, id);
+      const { tenantId } = await findVisibleUser(context, id);
       const changes: { name?: string; picture?: string; email?: string; connection?: string } = {};
       if (input.name != null) {
         assertName(input.name);
@@ -194,30 +241,47 @@ export const userResolvers: Resolvers = {
           throw asUserInputError(error);
         },
       );
-      return freshUser(context, updated);
+      return freshUser(context, updated, tenantId);
     },
 
     setUserBlocked: async (_root, { id, blocked }, context) => {
-      await findChangeableUser(context, id);
-      return freshUser(context, await upstream(() => context.management.users.update(id, { blocked })));
+      const { tenantId } = await findVisibleUser(context, id);
+      const updated = await upstream(() => context.management.users.update(id, { blocked }));
+      return freshUser(context, updated, tenantId);
     },
 
     deleteUser: async (_root, { id }, context) => {
-      await findChangeableUser(context, id);
+      await findVisibleUser(context, id);
       await upstream(() => context.management.users.delete(id));
       await context.management.forget(`user-tenants:${id}`);
       context.loaders.forgetUser(id);
       return id;
     },
 
-    assignRoles: async (_root, { userId, roles }, context) => {
-      const user = await findChangeableUser(context, userId);
-      const roleIds = await roleIdsFor(context, roles);
-      if (roleIds.length > 0)
-        await upstream(() => context.management.users.roles.assign(userId, { roles: roleIds }));
-      context.loaders.forgetUser(userId);
-      context.loaders.user.prime(userId, user);
-      return user;
+    removeFromTenant: async (_root, args, context) => {
+      const tenantId = membershipTenant(context, args);
+      await context.management.removeMember(tenantId, args.userId);
+      await context.management.forget(`user-tenants:${args.userId}`);
+      context.loaders.forgetUser(args.userId);
+      return args.userId;
+    },
+
+    assignRoles: async (_root, args, context) => {
+      const tenantId = membershipTenant(context, args);
+      const roleIds = await memberRoleIdsFor(context, args.roles);
+      if (roleIds.length > 0) {
+        await context.management.assignMemberRoles(tenantId, args.userId, roleIds).catch((error: unknown) => {
+          throw asRoleInputError(error);
+        });
+      }
+      return memberAfterRoleChange(context, tenantId, args.userId);
+    },
+
+    removeRoles: async (_root, args, context) => {
+      const tenantId = membershipTenant(context, args);
+      const roleIds = await memberRoleIdsFor(context, args.roles);
+      if (roleIds.length > 0) await context.management.removeMemberRoles(tenantId, args.userId, roleIds);
+      return memberAfterRoleChange(context, tenantId, args.userId);
     },
   },
   User: {
@@ -225,11 +289,15 @@ export const userResolvers: Resolvers = {
     blocked: (user) => user.blocked,
     lastLogin: (user) => user.lastLogin,
     loginsCount: (user) => user.loginsCount,
-    roles: (user, _args, { loaders }) => loaders.roleNamesOf(user.id),
-    tenant: async (user, _args, { caller, loaders }) => {
-      const tenants = await loaders.tenantsOfUser.load(user.id);
-      const tenantId = tenants.find((id) => id === caller.tenantId) ?? tenants[0];
-      return tenantId ? loaders.tenant.load(tenantId) : null;
+    roles: async (user, _args, context) => {
+      const tenantId = await tenantLookedAt(user, context);
+      return tenantId
+        ? context.loaders.memberRoleNames.load(memberKey(tenantId, user.id))
+        : context.loaders.platformRoleNames.load(user.id);
+    },
+    tenant: async (user, _args, context) => {
+      const tenantId = await tenantLookedAt(user, context);
+      return tenantId ? context.loaders.tenant.load(tenantId) : null;
     },
   },
 };

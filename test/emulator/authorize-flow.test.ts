@@ -376,7 +376,8 @@ describe("login with the authorization code flow (first-party SPA, PKCE)", () =>
 });
 
 describe("consent for a third-party client", () => {
-  it("Mia consents to Initech CMS once: the token holds what she may do, and the next login skips consent", async () => {
+  it("Mia consents to Initech CMS in Acme once: the token holds what she may do there, and the next login skips consent", async () => {
+    const pkce = pkcePair();
     const started = await authorize(emulator, {
       response_type: "code",
       client_id: PARTNER.clientId,
@@ -384,6 +385,9 @@ describe("consent for a third-party client", () => {
       scope: "openid read:users update:users offline_access",
       audience: GATEHOUSE_API,
       state: "cms-state-1",
+      organization: "org_acme",
+      code_challenge: pkce.challenge,
+      code_challenge_method: "S256",
     });
     const loggedIn = await submitLogin(
       emulator,
@@ -417,13 +421,15 @@ describe("consent for a third-party client", () => {
     expect(`${callback.origin}${callback.pathname}`).toBe(PARTNER.callback);
     expect(callback.searchParams.get("state")).toBe("cms-state-1");
 
-    const response = await exchangeCode(emulator, PARTNER, codeOf(callback));
+    const response = await exchangeCode(emulator, PARTNER, codeOf(callback), {
+      code_verifier: pkce.verifier,
+    });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       access_token: expect.any(String),
       refresh_token: expect.any(String),
       id_token: expect.any(String),
-      // update:users was consented and is in the client grant, but Mia (member) does not hold it.
+      // update:users was consented and is in the client grant, but Mia (member in Acme) does not hold it.
       scope: "openid read:users offline_access",
       expires_in: 86400,
       token_type: "Bearer",
@@ -435,6 +441,7 @@ describe("consent for a third-party client", () => {
       aud: [GATEHOUSE_API, `${emulator.issuer}userinfo`],
       iat: expect.any(Number),
       exp: (access.iat as number) + 86400,
+      org_id: "org_acme",
       scope: "openid read:users offline_access",
       azp: "initech-cms",
       permissions: ["read:users"],
@@ -446,9 +453,10 @@ describe("consent for a third-party client", () => {
       sub: "auth0|acme-member",
       iat: expect.any(Number),
       exp: (id.iat as number) + 36000,
+      org_id: "org_acme",
     });
 
-    // The consent is recorded as an Auth0 user grant.
+    // The consent is recorded as an Auth0 user grant, in the organization it was given in.
     expect(await consentsOf(emulator, "auth0|acme-member", PARTNER.clientId)).toEqual([
       {
         id: expect.any(String),
@@ -456,6 +464,7 @@ describe("consent for a third-party client", () => {
         user_id: "auth0|acme-member",
         audience: GATEHOUSE_API,
         scope: ["openid", "read:users", "update:users", "offline_access"],
+        organization_id: "org_acme",
       },
     ]);
 
@@ -464,9 +473,14 @@ describe("consent for a third-party client", () => {
       username: "member@acme.test",
       password: SEED_PASSWORD,
       scope: "openid read:users",
+      organization: "org_acme",
+      pkce,
     });
     expect(second.consentShown).toBe(false);
-    expect((await exchangeCode(emulator, PARTNER, codeOf(second.callback))).status).toBe(200);
+    expect(
+      (await exchangeCode(emulator, PARTNER, codeOf(second.callback), { code_verifier: pkce.verifier }))
+        .status,
+    ).toBe(200);
   });
 
   it("asking for more than was consented shows the consent page again, and accepting widens the consent", async () => {
@@ -476,18 +490,23 @@ describe("consent for a third-party client", () => {
       username: user.email,
       password: user.password,
       scope: "read:users",
+      pkce: pkcePair(),
       consent: "accept",
     });
     expect(first.consentShown).toBe(true);
+    const pkce = pkcePair();
     const wider = await logIn(emulator, {
       ...PARTNER,
       username: user.email,
       password: user.password,
       scope: "read:users update:users delete:users",
+      pkce,
       consent: "accept",
     });
     expect(wider.consentShown).toBe(true);
-    const response = await exchangeCode(emulator, PARTNER, codeOf(wider.callback));
+    const response = await exchangeCode(emulator, PARTNER, codeOf(wider.callback), {
+      code_verifier: pkce.verifier,
+    });
     // delete:users is outside Initech's client grant: never asked for, never granted.
     expect(response.body.scope).toBe("read:users update:users");
     const consents = await consentsOf(emulator, user.user_id, PARTNER.clientId);
@@ -502,6 +521,7 @@ describe("consent for a third-party client", () => {
       password: user.password,
       scope: "openid read:users",
       state: "cms-state-2",
+      pkce: pkcePair(),
       consent: "deny",
     });
     expect(consentShown).toBe(true);
@@ -516,14 +536,19 @@ describe("consent for a third-party client", () => {
 
   it("the partner must authenticate with its secret to exchange the code", async () => {
     const user = await createUser(emulator, { roles: ["rol_member"], organization: "org_acme" });
+    const pkce = pkcePair();
     const { callback } = await logIn(emulator, {
       ...PARTNER,
       username: user.email,
       password: user.password,
       scope: "read:users",
+      pkce,
       consent: "accept",
     });
-    const response = await exchangeCode(emulator, PARTNER, codeOf(callback), { client_secret: "wrong" });
+    const response = await exchangeCode(emulator, PARTNER, codeOf(callback), {
+      client_secret: "wrong",
+      code_verifier: pkce.verifier,
+    });
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: "access_denied", error_description: "Unauthorized" });
   });
@@ -535,6 +560,7 @@ describe("consent for a third-party client", () => {
       username: user.email,
       password: user.password,
       scope: "read:users",
+      pkce: pkcePair(),
       consent: "accept",
     });
     const started = await authorize(emulator, {
@@ -544,6 +570,8 @@ describe("consent for a third-party client", () => {
       scope: "read:users",
       audience: GATEHOUSE_API,
       prompt: "consent",
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: "S256",
     });
     const loggedIn = await submitLogin(emulator, locationOf(emulator, started), user.email, user.password);
     expect(locationOf(emulator, loggedIn).pathname).toBe("/u/consent");

@@ -176,6 +176,83 @@ describe("client grants", () => {
     });
   });
 
+  it("an application holds one client grant and one user grant per API, and each is used for its own flow", async () => {
+    const partner = await clients.create({
+      name: "Partner with a back end",
+      app_type: "regular_web",
+      is_first_party: false,
+      grant_types: ["authorization_code", "refresh_token", "client_credentials"],
+      callbacks: ["http://127.0.0.1:4099/callback"],
+    });
+    const clientId = String(partner.client_id);
+    const forUsers = await clientGrants.create({
+      client_id: clientId,
+      audience: GATEHOUSE_API,
+      scope: ["read:users", "update:users"],
+      subject_type: "user",
+    });
+    const forItself = await clientGrants.create({
+      client_id: clientId,
+      audience: GATEHOUSE_API,
+      scope: ["read:users"],
+      subject_type: "client",
+    });
+    expect([forUsers.subject_type, forItself.subject_type]).toEqual(["user", "client"]);
+
+    // Client credentials use the client grant, never the (wider) user grant created before it.
+    const token = await clientCredentialsRequest(emulator, clientId, String(partner.client_secret));
+    expect(token.status).toBe(200);
+    expect(token.body.scope).toBe("read:users");
+
+    for (const subject_type of ["client", "user"] as const) {
+      const again = await sdkRefusal(
+        clientGrants.create({ client_id: clientId, audience: GATEHOUSE_API, scope: [], subject_type }),
+      );
+      expect(again.statusCode).toBe(409);
+    }
+  });
+
+  it("a third-party application cannot be allowed any organization: it must be associated with each", async () => {
+    const partner = await clients.create({
+      name: "Partner",
+      app_type: "regular_web",
+      is_first_party: false,
+      grant_types: ["client_credentials"],
+    });
+    const clientId = String(partner.client_id);
+    const refusal = {
+      statusCode: 400,
+      body: {
+        statusCode: 400,
+        error: "Bad Request",
+        message: "allow_any_organization cannot be enabled for third-party clients",
+        errorCode: "invalid_body",
+      },
+    };
+
+    expect(
+      await sdkRefusal(
+        clientGrants.create({
+          client_id: clientId,
+          audience: GATEHOUSE_API,
+          scope: ["read:users"],
+          organization_usage: "allow",
+          allow_any_organization: true,
+        }),
+      ),
+    ).toEqual(refusal);
+    const grant = await clientGrants.create({
+      client_id: clientId,
+      audience: GATEHOUSE_API,
+      scope: ["read:users"],
+      organization_usage: "allow",
+    });
+    expect(await sdkRefusal(clientGrants.update(String(grant.id), { allow_any_organization: true }))).toEqual(
+      refusal,
+    );
+    expect(await clientGrants.get(String(grant.id))).not.toHaveProperty("allow_any_organization");
+  });
+
   it("a scope the API does not define is 400; an unknown API or application is 404", async () => {
     const { clientId } = await createMachineClient();
 

@@ -11,7 +11,7 @@ import {
   managementToken,
   sdkRefusal,
 } from "./helpers.js";
-import { createUser, PARTNER, refresh, tokensFromLogin } from "./user-login.js";
+import { createUser, PARTNER, pkcePair, refresh, tokensFromLogin } from "./user-login.js";
 
 let emulator: RunningEmulator;
 let userGrants: UserGrantsClient;
@@ -43,6 +43,7 @@ async function partnerLoginWithConsent(): Promise<{ userId: string; refreshToken
     username: user.email,
     password: user.password,
     scope: "offline_access read:users",
+    pkce: pkcePair(),
     consent: "accept",
   });
   return { userId: user.user_id, refreshToken: tokens.refresh_token as string };

@@ -54,8 +54,20 @@ function createUser(name: string): string {
   return userId;
 }
 
-const ACME = { id: "org_acme", name: "acme", display_name: "Acme Corp", metadata: { plan: "pro" } };
-const GLOBEX = { id: "org_globex", name: "globex", display_name: "Globex", metadata: { plan: "free" } };
+const ACME = {
+  id: "org_acme",
+  name: "acme",
+  display_name: "Acme Corp",
+  metadata: { plan: "pro" },
+  third_party_client_access: "allow",
+};
+const GLOBEX = {
+  id: "org_globex",
+  name: "globex",
+  display_name: "Globex",
+  metadata: { plan: "free" },
+  third_party_client_access: "allow",
+};
 const NO_SUCH_ORGANIZATION = {
   statusCode: 404,
   body: {
@@ -128,6 +140,8 @@ describe("organizations", () => {
       name,
       display_name: "Initrode",
       metadata: { plan: "free" },
+      // Auth0's default: third-party applications may not log users in through it.
+      third_party_client_access: "block",
     });
     expect(await organizations.getByName(name)).toEqual(created);
   });
@@ -178,6 +192,7 @@ describe("organizations", () => {
       name,
       display_name: "Renamed",
       metadata: { plan: "enterprise" },
+      third_party_client_access: "block",
     });
     expect(await organizations.get(String(tenant.id))).toEqual(updated);
     expect((await sdkRefusal(organizations.update(String(tenant.id), { name: "globex" }))).statusCode).toBe(
@@ -194,6 +209,31 @@ describe("organizations", () => {
 
     expect(await sdkRefusal(organizations.get(String(tenant.id)))).toEqual(NO_SUCH_ORGANIZATION);
     expect(emulator.context.store.organizationsOf(userId)).toEqual([]);
+  });
+
+  it("third_party_client_access is set at creation, changed by an update, and only allow or block", async () => {
+    const open = await organizations.create({ name: uniqueName("open"), third_party_client_access: "allow" });
+    expect(open.third_party_client_access).toBe("allow");
+
+    const closed = await organizations.update(String(open.id), { third_party_client_access: "block" });
+    expect(closed.third_party_client_access).toBe("block");
+    expect((await organizations.get(String(open.id))).third_party_client_access).toBe("block");
+
+    const refused = await sdkRefusal(
+      organizations.update(String(open.id), {
+        third_party_client_access: "sometimes" as unknown as "allow",
+      }),
+    );
+    expect(refused).toEqual({
+      statusCode: 400,
+      body: {
+        statusCode: 400,
+        error: "Bad Request",
+        message:
+          "Payload validation error: 'No enum match for: \"sometimes\"' on property third_party_client_access.",
+        errorCode: "invalid_body",
+      },
+    });
   });
 
   it("a token narrowed to read:organizations reads but cannot create: 403 insufficient_scope", async () => {
@@ -230,10 +270,18 @@ describe("organization members", () => {
           name: "Mia Member",
           picture: expect.stringMatching(/^https:\/\//),
         },
+        {
+          user_id: "auth0|consultant",
+          email: "consultant@example.test",
+          name: "Cara Consultant",
+          picture: expect.stringMatching(/^https:\/\//),
+        },
       ],
     });
     const globex = await organizations.members.list("org_globex");
+    // The SDK pages by checkpoint, which lists in id order.
     expect(globex.data.map((member) => member.user_id)).toEqual([
+      "auth0|consultant",
       "auth0|globex-admin",
       "auth0|globex-member",
     ]);
@@ -246,19 +294,21 @@ describe("organization members", () => {
       next: expect.any(String),
     });
     const second = await first.getNextPage();
-    expect(second.response).toEqual({ members: [{ user_id: "auth0|acme-member" }] });
+    expect(second.response).toEqual({
+      members: [{ user_id: "auth0|acme-member" }, { user_id: "auth0|consultant" }],
+    });
 
     const offset = await organizations.members.list(
       "org_acme",
       { take: null, fields: "user_id" },
-      { queryParams: { page: 1, per_page: 2 } },
+      { queryParams: { page: 1, per_page: 3 } },
     );
     expect(offset.response).toEqual({
-      start: 2,
-      limit: 2,
+      start: 3,
+      limit: 3,
       length: 1,
-      total: 3,
-      members: [{ user_id: "auth0|acme-member" }],
+      total: 4,
+      members: [{ user_id: "auth0|consultant" }],
     });
   });
 
@@ -295,7 +345,7 @@ describe("organization members", () => {
       await managementToken(emulator, { scope: "read:organization_members" }),
     );
 
-    expect((await readOnly.members.list("org_globex")).data).toHaveLength(2);
+    expect((await readOnly.members.list("org_globex")).data).toHaveLength(3);
     const refused = await sdkRefusal(readOnly.members.create("org_globex", { members: ["auth0|operator"] }));
     expect(refused.statusCode).toBe(403);
     expect(refused.body).toMatchObject({
@@ -346,6 +396,56 @@ describe("organization member roles", () => {
     expect(after.data.map((role) => role.id)).toEqual(["rol_user_manager"]);
   });
 
+  it("a member who leaves loses their roles there; joining again starts with none", async () => {
+    const tenant = await createTenant();
+    const tenantId = String(tenant.id);
+    const userId = createUser("returner");
+    await organizations.members.create(tenantId, { members: [userId] });
+    await organizations.members.roles.assign(tenantId, userId, { roles: ["rol_tenant_admin"] });
+
+    await organizations.members.delete(tenantId, { members: [userId] });
+    await organizations.members.create(tenantId, { members: [userId] });
+
+    expect((await organizations.members.roles.list(tenantId, userId)).data).toEqual([]);
+  });
+
+  it("a member holds at most 50 roles in one organization: assigning a 51st is 400", async () => {
+    const tenant = await createTenant();
+    const tenantId = String(tenant.id);
+    const userId = createUser("collector");
+    await organizations.members.create(tenantId, { members: [userId] });
+    // The emulated Management API cannot create roles (Gatehouse never does), so these are written into
+    // its state, and removed again below.
+    const roleIds = Array.from({ length: 51 }, (_, index) => {
+      const id = `rol_${uniqueName("bulk")}_${index}`;
+      emulator.context.store.data.roles[id] = { id, name: id, description: "", permissions: [] };
+      return id;
+    });
+    try {
+      await organizations.members.roles.assign(tenantId, userId, { roles: roleIds.slice(0, 50) });
+
+      const refused = await sdkRefusal(
+        organizations.members.roles.assign(tenantId, userId, { roles: roleIds.slice(50) }),
+      );
+
+      expect(refused).toEqual({
+        statusCode: 400,
+        body: {
+          statusCode: 400,
+          error: "Bad Request",
+          message: "A member can be assigned at most 50 roles in an organization",
+          errorCode: "too_many_roles",
+        },
+      });
+      // Assigning a role the member already holds is not a 51st.
+      await organizations.members.roles.assign(tenantId, userId, { roles: [String(roleIds[0])] });
+      const held = await organizations.members.roles.list(tenantId, userId, { per_page: 100 });
+      expect(held.response).toMatchObject({ total: 50 });
+    } finally {
+      for (const id of roleIds) delete emulator.context.store.data.roles[id];
+    }
+  });
+
   it("member roles need a member, a known role and the member-roles scope", async () => {
     const outsider = await sdkRefusal(organizations.members.roles.list("org_acme", "auth0|globex-admin"));
     expect(outsider).toEqual({
@@ -383,5 +483,11 @@ describe("organization member roles", () => {
     expect(assign.body).toMatchObject({
       message: "Insufficient scope, expected any of: create:organization_member_roles",
     });
+    expect(
+      await sdkRefusal(
+        readRoles.members.roles.delete("org_acme", "auth0|acme-member", { roles: ["rol_member"] }),
+      ),
+    ).toEqual(insufficientScope("delete:organization_member_roles"));
+    expect((await organizations.members.roles.list("org_acme", "auth0|acme-member")).data).toHaveLength(1);
   });
 });

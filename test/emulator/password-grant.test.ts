@@ -7,23 +7,6 @@ import { createUser, passwordLogin, verifiedClaims } from "./user-login.js";
 
 const PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm";
 
-// The tenant-admin role: every Gatehouse permission but the platform's own.
-const TENANT_ADMIN_PERMISSIONS = [
-  "read:users",
-  "create:users",
-  "update:users",
-  "delete:users",
-  "read:roles",
-  "assign:roles",
-  "read:tenant",
-  "update:tenant",
-  "read:api_keys",
-  "manage:api_keys",
-  "read:integrations",
-  "manage:integrations",
-  "read:audit",
-];
-
 let emulator: RunningEmulator;
 beforeAll(async () => {
   emulator = await emulatorOnFreePort();
@@ -33,7 +16,7 @@ afterAll(async () => {
 });
 
 describe("password grant", () => {
-  it("Ada logs in to the SPA with her password and gets Auth0-shaped access and ID tokens", async () => {
+  it("Ada logs in to the SPA with her password and gets Auth0-shaped access and ID tokens, without permissions", async () => {
     const response = await passwordLogin(emulator, "admin@acme.test", SEED_PASSWORD, {
       scope: "openid profile email read:users delete:users read:tenants",
     });
@@ -41,8 +24,9 @@ describe("password grant", () => {
     expect(response.body).toEqual({
       access_token: expect.any(String),
       id_token: expect.any(String),
-      // read:tenants is dropped: Ada's roles do not grant it.
-      scope: "openid profile email read:users delete:users",
+      // Every API scope is dropped: the password grant has no organization, so only tenant-level roles
+      // count, and Ada's tenant-admin role is hers as a member of Acme.
+      scope: "openid profile email",
       expires_in: 86400,
       token_type: "Bearer",
     });
@@ -56,10 +40,10 @@ describe("password grant", () => {
       aud: [GATEHOUSE_API, `${emulator.issuer}userinfo`],
       iat: expect.any(Number),
       exp: (access.iat as number) + 86400,
-      scope: "openid profile email read:users delete:users",
+      scope: "openid profile email",
       gty: "password",
       azp: "gatehouse-spa",
-      permissions: TENANT_ADMIN_PERMISSIONS,
+      permissions: [],
     });
 
     const id = await verifiedClaims(emulator, response.body.id_token as string, "gatehouse-spa");
@@ -90,12 +74,14 @@ describe("password grant", () => {
   });
 
   it("password-realm names the database connection, and without openid the token is for the API alone", async () => {
+    // A user with a tenant-level role: the password grant counts no organization's member roles.
+    const user = await createUser(emulator, { roles: ["rol_member"] });
     const response = await tokenRequest(emulator, {
       grant_type: PASSWORD_REALM,
       realm: "Username-Password-Authentication",
       client_id: "gatehouse-spa",
-      username: "member@acme.test",
-      password: SEED_PASSWORD,
+      username: user.email,
+      password: user.password,
       audience: GATEHOUSE_API,
       scope: "read:users update:users",
     });
@@ -109,7 +95,7 @@ describe("password grant", () => {
     const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
     expect(access).toEqual({
       iss: emulator.issuer,
-      sub: "auth0|acme-member",
+      sub: user.user_id,
       aud: GATEHOUSE_API,
       iat: expect.any(Number),
       exp: (access.iat as number) + 86400,
@@ -124,7 +110,7 @@ describe("password grant", () => {
     const response = await tokenRequest(emulator, {
       grant_type: "password",
       client_id: "gatehouse-spa",
-      username: "member@acme.test",
+      username: "operator@gatehouse.test",
       password: SEED_PASSWORD,
       scope: "read:users",
     });

@@ -165,6 +165,31 @@ describe("persistence in a data folder", () => {
     expect(await readFile(stateFile, "utf8")).toBe(foreign);
   });
 
+  it("a state file written before organization client grants and third-party access existed still loads", async () => {
+    const dataDir = await freshDataDir();
+    const first = await emulatorOnFreePort({ dataDir });
+    await first.close();
+    const stateFile = join(dataDir, STATE_FILE);
+    const older = JSON.parse(await readFile(stateFile, "utf8")) as Record<string, unknown>;
+    delete older.organizationClientGrants;
+    for (const org of Object.values(older.organizations as Record<string, Record<string, unknown>>)) {
+      delete org.third_party_client_access;
+    }
+    await writeFile(stateFile, JSON.stringify(older));
+
+    const emulator = await emulatorOnFreePort({ dataDir });
+    try {
+      const { organizations } = managementClients(emulator, await managementToken(emulator));
+      // Auth0's defaults: nothing associated, third-party applications blocked.
+      expect((await organizations.clientGrants.list("org_acme")).data).toEqual([]);
+      expect((await organizations.get("org_acme")).third_party_client_access).toBe("block");
+      await organizations.clientGrants.create("org_acme", { grant_id: "cgr_acme_backend" });
+      expect((await organizations.clientGrants.list("org_acme")).data).toHaveLength(1);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("POST /__emulator/reset returns to the seed and keeps the signing keys", async () => {
     const emulator = await emulatorOnFreePort({ dataDir: await freshDataDir() });
     try {

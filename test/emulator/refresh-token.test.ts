@@ -43,9 +43,11 @@ const UNKNOWN_REFRESH_TOKEN = {
 };
 
 describe("refresh tokens", () => {
-  it("the SPA refreshes Ada's tokens: same claims, new times, no gty, and the refresh token stays the same", async () => {
+  // Olga: a password login has no organization, so only tenant-level roles count, and she is the seeded
+  // user who holds one.
+  it("the SPA refreshes Olga's tokens: same claims, new times, no gty, and the refresh token stays the same", async () => {
     const login = await spaPasswordLogin(
-      "admin@acme.test",
+      "operator@gatehouse.test",
       SEED_PASSWORD,
       "openid offline_access read:users",
     );
@@ -64,7 +66,7 @@ describe("refresh tokens", () => {
     const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
     expect(access).toEqual({
       iss: emulator.issuer,
-      sub: "auth0|acme-admin",
+      sub: "auth0|operator",
       aud: [GATEHOUSE_API, `${emulator.issuer}userinfo`],
       iat: expect.any(Number),
       exp: (access.iat as number) + 86400,
@@ -73,7 +75,7 @@ describe("refresh tokens", () => {
       permissions: expect.arrayContaining(["read:users", "delete:users", "read:audit"]),
     });
     const id = await verifiedClaims(emulator, response.body.id_token as string, SPA.clientId);
-    expect(id.sub).toBe("auth0|acme-admin");
+    expect(id.sub).toBe("auth0|operator");
 
     // Usable again: without rotation a refresh token lasts until revoked.
     expect((await refresh(emulator, SPA, login.refresh_token as string)).status).toBe(200);
@@ -138,9 +140,37 @@ describe("refresh tokens", () => {
     expect(access.permissions).toEqual(["read:users"]);
   });
 
+  it("an organization login's refresh recomputes permissions from the member's current roles there", async () => {
+    const user = await createUser(emulator, { organization: "org_acme" });
+    const { organizations } = managementClients(emulator);
+    await organizations.members.roles.assign("org_acme", user.user_id, {
+      roles: ["rol_member", "rol_user_manager"],
+    });
+    const pkce = pkcePair();
+    const { callback } = await logIn(emulator, {
+      ...SPA,
+      username: user.email,
+      password: user.password,
+      scope: "offline_access read:users update:users",
+      organization: "org_acme",
+      pkce,
+    });
+    const login = await exchangeCode(emulator, SPA, codeOf(callback), { code_verifier: pkce.verifier });
+    expect(login.body.scope).toBe("offline_access read:users update:users");
+
+    await organizations.members.roles.delete("org_acme", user.user_id, { roles: ["rol_user_manager"] });
+
+    const response = await refresh(emulator, SPA, login.body.refresh_token as string);
+    expect(response.status).toBe(200);
+    expect(response.body.scope).toBe("offline_access read:users");
+    const access = await verifiedClaims(emulator, response.body.access_token as string, GATEHOUSE_API);
+    expect(access.org_id).toBe("org_acme");
+    expect(access.permissions).toEqual(["read:users"]);
+  });
+
   it("scope may narrow a refresh, never widen it", async () => {
     const login = await spaPasswordLogin(
-      "manager@acme.test",
+      "operator@gatehouse.test",
       SEED_PASSWORD,
       "offline_access read:users update:users",
     );
@@ -186,12 +216,14 @@ describe("refresh tokens", () => {
   });
 
   it("Initech CMS refreshes Mia's token until she withdraws her consent, then the refresh token is dead", async () => {
-    // Initech CMS logs Mia in, with consent, asking for offline access.
+    // Initech CMS logs Mia in to Acme, with consent, asking for offline access.
     const login = await tokensFromLogin(emulator, {
       ...PARTNER,
       username: "member@acme.test",
       password: SEED_PASSWORD,
       scope: "openid read:users update:users offline_access",
+      organization: "org_acme",
+      pkce: pkcePair(),
       consent: "accept",
     });
     expect(login.scope).toBe("openid read:users offline_access");
@@ -206,6 +238,7 @@ describe("refresh tokens", () => {
       aud: [GATEHOUSE_API, `${emulator.issuer}userinfo`],
       iat: expect.any(Number),
       exp: (access.iat as number) + 86400,
+      org_id: "org_acme",
       scope: "openid read:users offline_access",
       azp: "initech-cms",
       permissions: ["read:users"],
@@ -223,14 +256,16 @@ describe("refresh tokens", () => {
   it("a third-party refresh follows the client grant as it is now", async () => {
     const partner = await createPartner(emulator, ["read:users", "update:users"]);
     const user = await createUser(emulator, { roles: ["rol_user_manager"], organization: "org_acme" });
+    const pkce = pkcePair();
     const { callback } = await logIn(emulator, {
       ...partner,
       username: user.email,
       password: user.password,
       scope: "offline_access read:users update:users",
+      pkce,
       consent: "accept",
     });
-    const login = await exchangeCode(emulator, partner, codeOf(callback));
+    const login = await exchangeCode(emulator, partner, codeOf(callback), { code_verifier: pkce.verifier });
     expect(login.body.scope).toBe("offline_access read:users update:users");
 
     await managementClients(emulator).clientGrants.update(partner.clientGrantId, { scope: ["read:users"] });

@@ -120,6 +120,51 @@ describe("credentials Gatehouse refuses with 401 and an RFC 6750 challenge", () 
     expect(response.headers.get("www-authenticate")).toContain("client does not exist");
   });
 
+  it("a user token from a first-party client that is not one of the configured SPAs", async () => {
+    // acme-backend is first party, but a machine client: user tokens are accepted from the SPAs only.
+    const response = await expectRefused(bearer(await signedByEmulator({ azp: "acme-backend" })));
+    expect(response.headers.get("www-authenticate")).toContain("single-page apps");
+  });
+
+  it("a client-credentials token whose subject is a user", async () => {
+    const token = await signedByEmulator({ gty: "client-credentials", azp: "acme-backend" });
+    const response = await expectRefused(bearer(token));
+    expect(response.headers.get("www-authenticate")).toContain("do not agree");
+  });
+
+  it("a machine token whose subject names another client than its azp", async () => {
+    const token = await signedByEmulator({
+      sub: "globex-backend@clients",
+      azp: "acme-backend",
+      gty: "client-credentials",
+      scope: "read:users",
+    });
+    await expectRefused(bearer(token));
+  });
+
+  it("a machine subject without the client-credentials grant type", async () => {
+    await expectRefused(bearer(await signedByEmulator({ sub: "acme-backend@clients", azp: "acme-backend" })));
+  });
+
+  it("a machine token whose organization is not its API key's tenant", async () => {
+    const token = await signedByEmulator({
+      sub: "acme-backend@clients",
+      azp: "acme-backend",
+      gty: "client-credentials",
+      scope: "read:users",
+      org_id: "org_globex",
+    });
+    const response = await expectRefused(bearer(token));
+    expect(response.headers.get("www-authenticate")).toContain("organization is not the API key's tenant");
+  });
+
+  it("a token issued in the future", async () => {
+    const response = await expectRefused(
+      bearer(await signedByEmulator({ iat: now() + 3600, exp: now() + 7200 })),
+    );
+    expect(response.headers.get("www-authenticate")).toContain("iat");
+  });
+
   it.each([
     ["no token after Bearer", "Bearer"],
     ["two tokens", "Bearer abc def"],
@@ -143,7 +188,11 @@ describe("no credentials", () => {
       "{ viewer { kind permissions tenant { id } } users { totalCount } }",
     );
     expect(response.status).toBe(200);
-    expect(response.body.data).toBeNull();
+    // The refused field alone is null: who they are still comes back.
+    expect(response.body.data).toEqual({
+      viewer: { kind: "ANONYMOUS", permissions: [], tenant: null },
+      users: null,
+    });
     expect(response.body.errors?.map((error) => [error.path?.join("."), error.extensions?.code])).toEqual([
       ["users", "FORBIDDEN"],
     ]);

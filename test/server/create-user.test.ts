@@ -69,7 +69,13 @@ describe("createUser", () => {
   });
 
   it("leaves no half-made user behind when assigning roles fails", async () => {
-    await injectFault({ method: "POST", path: "/api/v2/users/*/roles", status: 503, times: 5 });
+    // The roles are the new member's organization roles in the tenant.
+    await injectFault({
+      method: "POST",
+      path: "/api/v2/organizations/*/members/*/roles",
+      status: 503,
+      times: 5,
+    });
     const response = await stack.graphql(CREATE, {
       authorization: manager,
       variables: { input: { email: "norole@acme.test", password: "Str0ng-Passw0rd!", roles: ["member"] } },

@@ -61,8 +61,8 @@ const EMAIL_ONLY = {
 };
 const NO_ROLES = { ...OK, roles: "FORBIDDEN" };
 
-const ACME = ["auth0|acme-admin", "auth0|acme-manager", "auth0|acme-member"];
-const GLOBEX = ["auth0|globex-admin", "auth0|globex-member"];
+const ACME = ["auth0|acme-admin", "auth0|acme-manager", "auth0|acme-member", "auth0|consultant"];
+const GLOBEX = ["auth0|globex-admin", "auth0|globex-member", "auth0|consultant"];
 
 function rows(
   ids: string[],
@@ -111,8 +111,10 @@ describe("each seeded identity sees exactly the fields its permissions allow", (
       tenant: {
         plan: "free",
         users: {
-          totalCount: 2,
+          totalCount: 3,
           nodes: [
+            // The consultant is a user manager in Acme: here, their Globex roles.
+            { id: "auth0|consultant", roles: ["member"] },
             { id: "auth0|globex-admin", roles: ["tenant-admin"] },
             { id: "auth0|globex-member", roles: ["member"] },
           ],
@@ -162,7 +164,8 @@ describe("tenants", () => {
       missingPermission: "read:tenants",
     });
     const all = await stack.graphql("{ tenants { nodes { id } } }", { authorization });
-    expect(all.body.data).toBeNull();
+    // Only the refused field is null; the response's data is there.
+    expect(all.body.data).toEqual({ tenants: null });
     expect(all.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 

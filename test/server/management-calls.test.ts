@@ -95,7 +95,7 @@ describe("what Gatehouse costs Auth0", () => {
     const callsForFifty = managementCalls(await stack.stats());
 
     expect(callsForFifty).toBe(callsForFive);
-    // members, one user search, the holders of each of the four roles, and the one partner's consents
-    expect(callsForFifty).toBe(7);
+    // the members with their roles (one page), one user search, and the one partner's consents
+    expect(callsForFifty).toBe(3);
   });
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,7 +46,14 @@ describe("npm start", { timeout: 60_000 }, () => {
     const url = await waitFor(
       () => /Gatehouse GraphQL at (http:\/\/\S+)\/graphql/.exec(gatehouse.output().stdout)?.[1],
     );
-    expect(gatehouse.output().stdout).toContain("grant_type=password");
+    // The banner's way to get a token works as printed: a real organization login of Acme's admin.
+    const tokenCommand = /TOKEN=\$\((.+?)\)/.exec(gatehouse.output().stdout)?.[1];
+    expect(tokenCommand).toMatch(/^EMULATOR_PORT=\d+ npm run -s token -- admin@acme\.test$/);
+    const token = execSync(tokenCommand ?? "", {
+      cwd: join(import.meta.dirname, "../.."),
+      encoding: "utf8",
+      timeout: 30_000,
+    }).trim();
 
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const response = await fetch(`${url}/graphql`, {
@@ -55,6 +62,12 @@ describe("npm start", { timeout: 60_000 }, () => {
       body: JSON.stringify({ query: "{ viewer { kind } }" }),
     });
     expect(await response.json()).toEqual({ data: { viewer: { kind: "ANONYMOUS" } } });
+    const asAdmin = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: "{ viewer { kind tenant { name } } }" }),
+    });
+    expect(await asAdmin.json()).toEqual({ data: { viewer: { kind: "USER", tenant: { name: "acme" } } } });
 
     gatehouse.child.kill("SIGTERM");
     expect(await gatehouse.exited).toBe(0);

@@ -40,14 +40,16 @@ describe("a tenant's back end", () => {
     expect(response.status).toBe(200);
     const users =
       (response.body.data?.users as { totalCount: number; nodes: { id: string; email: string }[] }) ?? null;
-    expect(users.totalCount).toBe(3);
+    expect(users.totalCount).toBe(4);
     expect(users.nodes.map((user) => user.email).sort()).toEqual([
       "admin@acme.test",
+      "consultant@example.test",
       "manager@acme.test",
       "member@acme.test",
     ]);
     const errors = errorsByPath(response);
-    expect(Object.keys(errors).length).toBe(6);
+    // roles and blocked of each of the four members
+    expect(Object.keys(errors).length).toBe(8);
     for (const [path, code] of Object.entries(errors)) {
       expect(path).toMatch(/^users\.nodes\.\d\.(roles|blocked)$/);
       expect(code).toBe("FORBIDDEN");

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createGatehouse, type Gatehouse, type GatehouseOptions } from "../../src/app.js";
+import { organizationLogin } from "../../src/dev/login.js";
 import type { Stats as EmulatorStats } from "../../src/emulator/controls.js";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
 
@@ -25,14 +26,40 @@ export interface Stack {
     query: string,
     options?: { authorization?: string; variables?: Record<string, unknown> },
   ): Promise<GraphQLResponse>;
-  /** A user's access token from the emulator (password grant through the SPA). */
-  userToken(email: string, extra?: Record<string, string>): Promise<string>;
+  /**
+   * A user's access token from the emulator, logged in through the SPA (authorization code + PKCE) in their
+   * organization: the seeded users' own by default, another named with `organization`, none with `null`.
+   */
+  userToken(email: string, options?: UserTokenOptions): Promise<string>;
   /** A tenant app's client-credentials token. */
   clientToken(clientId: string, clientSecret: string, extra?: Record<string, string>): Promise<string>;
   stats(): Promise<EmulatorStats>;
   resetStats(): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface UserTokenOptions {
+  /** The tenant to log in to (id or name); `null` logs in without an organization. */
+  organization?: string | null;
+  scope?: string;
+}
+
+/** The seeded users' only tenant, by email domain; anyone else names theirs (or `null`). */
+const SEEDED_TENANT_BY_DOMAIN: Record<string, string | null> = {
+  "acme.test": "org_acme",
+  "globex.test": "org_globex",
+  "gatehouse.test": null,
+};
+
+function seededTenantOf(email: string): string | null {
+  const tenant = SEEDED_TENANT_BY_DOMAIN[email.split("@")[1] ?? ""];
+  if (tenant === undefined) {
+    throw new Error(`userToken(${email}): say which organization to log in to (or null for none)`);
+  }
+  return tenant;
+}
+
+export const SPA_CALLBACK = "http://127.0.0.1:4000/callback";
 
 export function basic(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
@@ -86,16 +113,20 @@ export async function startStack(
         body: (await response.json()) as GraphQLResponse["body"],
       };
     },
-    userToken: (email, extra = {}) =>
-      tokenFrom(emulator, {
-        grant_type: "password",
-        client_id: "gatehouse-spa",
-        username: email,
-        password: SEED_PASSWORD,
+    async userToken(email, options = {}) {
+      const organization = options.organization === undefined ? seededTenantOf(email) : options.organization;
+      const tokens = await organizationLogin({
+        issuer: emulator.issuer,
         audience: GATEHOUSE_API,
-        scope: "openid",
-        ...extra,
-      }),
+        clientId: "gatehouse-spa",
+        callback: SPA_CALLBACK,
+        email,
+        password: SEED_PASSWORD,
+        scope: options.scope ?? "openid",
+        ...(organization ? { organization } : {}),
+      });
+      return tokens.access_token;
+    },
     clientToken: (clientId, clientSecret, extra = {}) =>
       tokenFrom(emulator, {
         grant_type: "client_credentials",

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Management } from "auth0";
 import type { EmulatorContext } from "../context.js";
 import { badRequest, conflict, notFound, type ManagementError } from "../errors.js";
-import type { StoredClientGrant, StoredResourceServer } from "../model.js";
+import type { StoredClient, StoredClientGrant, StoredResourceServer } from "../model.js";
 import { newId } from "../store.js";
 import { requireScopes } from "./auth.js";
 import { booleanParam, checkpointPage, offsetPage, wantsCheckpoint, type Query } from "./paging.js";
@@ -36,6 +36,16 @@ function requireDefinedScopes(server: StoredResourceServer, scope: string[]): vo
     throw badRequest(
       `Client grant contains scopes that are not defined on the resource server: ${undefinedScopes.join(", ")}`,
     );
+  }
+}
+
+/** Auth0 makes third-party applications name each organization they may reach: no `allow_any_organization`. */
+function refuseAnyOrganizationForThirdParty(
+  client: StoredClient | undefined,
+  anyOrganization: boolean | undefined,
+) {
+  if (anyOrganization && client && !client.is_first_party) {
+    throw badRequest("allow_any_organization cannot be enabled for third-party clients");
   }
 }
 
@@ -97,13 +107,15 @@ export function registerClientGrantRoutes(app: FastifyInstance, ctx: EmulatorCon
       const anyOrganization = optionalBoolean(payload, "allow_any_organization");
       const subjectType = optionalEnum(payload, "subject_type", SUBJECT_TYPES) ?? "client";
 
-      if (!store.findClient(clientId)) throw notFound("The client does not exist", "inexistent_client");
+      const client = store.findClient(clientId);
+      if (!client) throw notFound("The client does not exist", "inexistent_client");
       const server = store.findResourceServer(audience);
       if (!server)
         throw notFound("No resource server found by that identifier", "inexistent_resource_server");
       requireDefinedScopes(server, scope);
-      // One grant per application and API: the token endpoint looks the grant up by exactly that pair.
-      if (store.findClientGrant(clientId, audience)) {
+      refuseAnyOrganizationForThirdParty(client, anyOrganization);
+      // One grant per application, API and subject type: the token endpoint looks the grant up by exactly that.
+      if (store.findClientGrant(clientId, audience, subjectType)) {
         throw conflict("A client grant for this client and audience already exists", "client_grant_conflict");
       }
 
@@ -130,6 +142,7 @@ export function registerClientGrantRoutes(app: FastifyInstance, ctx: EmulatorCon
       const scope = optionalStringArray(payload, "scope");
       const usage = organizationUsage(payload);
       const anyOrganization = optionalBoolean(payload, "allow_any_organization");
+      refuseAnyOrganizationForThirdParty(store.findClient(grant.client_id), anyOrganization);
       if (scope !== undefined) {
         const server = store.findResourceServer(grant.audience);
         if (server) requireDefinedScopes(server, scope);
@@ -147,7 +160,7 @@ export function registerClientGrantRoutes(app: FastifyInstance, ctx: EmulatorCon
     { preHandler: requireScopes(ctx, "delete:client_grants") },
     async (request, reply) => {
       // Like Auth0's API description (no 404 listed), deleting an absent grant succeeds.
-      delete store.data.clientGrants[request.params.id];
+      store.deleteClientGrant(request.params.id);
       return reply.code(204).send();
     },
   );

@@ -2,13 +2,14 @@ import type { FastifyInstance } from "fastify";
 import type { Management } from "auth0";
 import type { EmulatorContext } from "../context.js";
 import { badRequest, conflict, ManagementError, notFound } from "../errors.js";
-import type { StoredOrganization } from "../model.js";
+import type { StoredClientGrant, StoredOrganization } from "../model.js";
 import { newId } from "../store.js";
 import { requireScopes } from "./auth.js";
 import { checkpointPage, offsetPage, selectFields, wantsCheckpoint, type Query } from "./paging.js";
 import {
   invalidPayload,
   mergeStringMap,
+  optionalEnum,
   optionalString,
   optionalStringMap,
   payloadOf,
@@ -18,10 +19,14 @@ import {
 
 type OrganizationRoute = { Params: { id: string } };
 type MemberRoute = { Params: { id: string; user_id: string } };
+type OrganizationClientGrantRoute = { Params: { id: string; grant_id: string } };
 
 /** Auth0's organization names: lowercase letters, digits, `-` and `_`, starting and ending alphanumeric. */
 const ORGANIZATION_NAME = /^[a-z0-9](?:[a-z0-9\-_]*[a-z0-9])?$/;
 const NAME_MAX_LENGTH = 50;
+const THIRD_PARTY_CLIENT_ACCESS = ["allow", "block"] as const;
+/** Auth0's entity limit: "Role assignments per organization member: 50". */
+const MEMBER_ROLES_MAX = 50;
 
 function noSuchOrganization(): ManagementError {
   return notFound("No organization found by that id or name", "inexistent_organization");
@@ -33,6 +38,21 @@ function toOrganization(org: StoredOrganization): Management.GetOrganizationResp
     name: org.name,
     ...(org.display_name ? { display_name: org.display_name } : {}),
     metadata: { ...org.metadata },
+    third_party_client_access: org.third_party_client_access,
+  };
+}
+
+/** A client grant as the organization's list shows it: Auth0 leaves `subject_type` out there. */
+function toOrganizationClientGrant(grant: StoredClientGrant): Management.OrganizationClientGrant {
+  return {
+    id: grant.id,
+    client_id: grant.client_id,
+    audience: grant.audience,
+    scope: [...grant.scope],
+    ...(grant.organization_usage ? { organization_usage: grant.organization_usage } : {}),
+    ...(grant.allow_any_organization === undefined
+      ? {}
+      : { allow_any_organization: grant.allow_any_organization }),
   };
 }
 
@@ -148,12 +168,14 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
       const name = validName(requiredString(payload, "name"));
       const displayName = optionalString(payload, "display_name");
       const metadata = optionalStringMap(payload, "metadata") ?? {};
+      const thirdPartyAccess = optionalEnum(payload, "third_party_client_access", THIRD_PARTY_CLIENT_ACCESS);
       requireUniqueName(name);
       const org: StoredOrganization = {
         id: newId("org"),
         name,
         display_name: displayName ?? "",
         metadata: mergeStringMap({}, metadata),
+        third_party_client_access: thirdPartyAccess ?? "block",
         created_at: new Date().toISOString(),
       };
       store.data.organizations[org.id] = org;
@@ -172,10 +194,12 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
       const name = optionalString(payload, "name");
       const displayName = optionalString(payload, "display_name");
       const metadata = optionalStringMap(payload, "metadata");
+      const thirdPartyAccess = optionalEnum(payload, "third_party_client_access", THIRD_PARTY_CLIENT_ACCESS);
       if (name !== undefined) {
         requireUniqueName(validName(name), org.id);
         org.name = name;
       }
+      if (thirdPartyAccess !== undefined) org.third_party_client_access = thirdPartyAccess;
       if (displayName !== undefined) org.display_name = displayName;
       if (metadata !== undefined) org.metadata = mergeStringMap(org.metadata, metadata);
       return toOrganization(org);
@@ -190,6 +214,7 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
       delete store.data.organizations[org.id];
       delete store.data.members[org.id];
       delete store.data.memberRoles[org.id];
+      delete store.data.organizationClientGrants[org.id];
       return reply.code(204).send();
     },
   );
@@ -272,7 +297,14 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
       const unknown = roleIds.filter((roleId) => !store.data.roles[roleId]);
       if (unknown.length > 0) throw badRequest(`One or more roles do not exist: ${unknown.join(", ")}`);
       const current = memberRolesOf(org.id, request.params.user_id);
-      setMemberRoles(org.id, request.params.user_id, [...new Set([...current, ...roleIds])]);
+      const assigned = [...new Set([...current, ...roleIds])];
+      if (assigned.length > MEMBER_ROLES_MAX) {
+        throw badRequest(
+          `A member can be assigned at most ${MEMBER_ROLES_MAX} roles in an organization`,
+          "too_many_roles",
+        );
+      }
+      setMemberRoles(org.id, request.params.user_id, assigned);
       return reply.code(204).send();
     },
   );
@@ -289,6 +321,56 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
         org.id,
         request.params.user_id,
         current.filter((roleId) => !removed.includes(roleId)),
+      );
+      return reply.code(204).send();
+    },
+  );
+
+  // --- client grants associated with the organization (client credentials with `organization`) ----------
+
+  function associatedGrantIds(orgId: string): string[] {
+    return store.data.organizationClientGrants[orgId] ?? [];
+  }
+
+  app.get<OrganizationRoute>(
+    "/api/v2/organizations/:id/client-grants",
+    { preHandler: requireScopes(ctx, "read:organization_client_grants") },
+    async (request) => {
+      const org = findOrganization(request.params.id);
+      const query = request.query as Query;
+      const grants = associatedGrantIds(org.id)
+        .map((grantId) => store.data.clientGrants[grantId])
+        .filter((grant) => grant !== undefined)
+        .filter((grant) => !query.audience || grant.audience === query.audience)
+        .filter((grant) => !query.client_id || grant.client_id === query.client_id)
+        .map(toOrganizationClientGrant);
+      return offsetPage(grants, query, "client_grants");
+    },
+  );
+
+  app.post<OrganizationRoute>(
+    "/api/v2/organizations/:id/client-grants",
+    { preHandler: requireScopes(ctx, "create:organization_client_grants") },
+    async (request, reply) => {
+      const org = findOrganization(request.params.id);
+      const grantId = requiredString(payloadOf(request.body), "grant_id");
+      const grant = store.data.clientGrants[grantId];
+      if (!grant) throw notFound("The client grant does not exist", "inexistent_client_grant");
+      if (associatedGrantIds(org.id).includes(grant.id)) {
+        throw conflict("The client grant is already associated with the organization");
+      }
+      store.data.organizationClientGrants[org.id] = [...associatedGrantIds(org.id), grant.id];
+      return reply.code(201).send(toOrganizationClientGrant(grant));
+    },
+  );
+
+  app.delete<OrganizationClientGrantRoute>(
+    "/api/v2/organizations/:id/client-grants/:grant_id",
+    { preHandler: requireScopes(ctx, "delete:organization_client_grants") },
+    async (request, reply) => {
+      const org = findOrganization(request.params.id);
+      store.data.organizationClientGrants[org.id] = associatedGrantIds(org.id).filter(
+        (grantId) => grantId !== request.params.grant_id,
       );
       return reply.code(204).send();
     },

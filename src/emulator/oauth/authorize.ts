@@ -19,6 +19,7 @@ import {
   findUserGrant,
   recordConsent,
   recordLogin,
+  requireOrganizationAdmits,
   resolveAudience,
 } from "./user-tokens.js";
 
@@ -108,8 +109,9 @@ function authorizationRequestOf(
   if (method !== undefined && method !== "S256" && method !== "plain") {
     throw new OAuthError(400, "invalid_request", "Unsupported code_challenge_method, use S256 or plain");
   }
-  if (isPublic(client) && !query.code_challenge) {
+  if ((isPublic(client) || !client.is_first_party) && !query.code_challenge) {
     // A public client cannot keep a secret, so PKCE is what binds the code to whoever started the login.
+    // Auth0's strict mode for third-party applications requires it of them too, confidential or not.
     throw new OAuthError(400, "invalid_request", "Missing required parameter: code_challenge");
   }
   const server = resolveAudience(ctx, query.audience);
@@ -117,6 +119,7 @@ function authorizationRequestOf(
   if (query.organization) {
     orgId = findOrganization(ctx, query.organization);
     if (!orgId) throw new OAuthError(400, "invalid_request", "parameter organization is invalid");
+    requireOrganizationAdmits(ctx, client, orgId);
   }
   const prompts = splitScope(query.prompt);
   if (prompts.includes("none")) {
@@ -142,7 +145,7 @@ function needsConsent(ctx: EmulatorContext, client: StoredClient, transaction: L
   if (request.forceConsent) return true;
   const server = ctx.store.findResourceServer(request.audience);
   if (!server) return false;
-  const grant = findUserGrant(ctx, client.client_id, transaction.userId, request.audience);
+  const grant = findUserGrant(ctx, client.client_id, transaction.userId, request.audience, request.orgId);
   return !consentCovers(grant, consentableScopes(ctx, client, server, request.scope));
 }
 
@@ -331,6 +334,7 @@ export function registerAuthorizeFlow(app: FastifyInstance, ctx: EmulatorContext
       client.client_id,
       transaction.userId,
       server.identifier,
+      transaction.request.orgId,
       consentableScopes(ctx, client, server, transaction.request.scope),
     );
     return completeLogin(ctx, reply, transaction);

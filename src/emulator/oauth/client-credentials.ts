@@ -19,8 +19,9 @@ export async function clientCredentialsGrant(
   if (!ctx.store.findResourceServer(audience)) {
     throw new OAuthError(403, "access_denied", `Service not enabled within domain: ${audience}`);
   }
-  const grant = ctx.store.findClientGrant(client.client_id, audience);
-  if (!grant || grant.subject_type !== "client") {
+  // Only the client's own grant counts here; a `user` grant on the same API is what it may get for users.
+  const grant = ctx.store.findClientGrant(client.client_id, audience, "client");
+  if (!grant) {
     throw new OAuthError(
       403,
       "access_denied",
@@ -45,6 +46,14 @@ export async function clientCredentialsGrant(
       (org) => org.id === params.organization || org.name === params.organization,
     );
     if (!organization) throw new OAuthError(400, "invalid_request", "parameter organization is invalid");
+    // A grant reaches an organization only through an association, unless it may reach any of them.
+    if (!grant.allow_any_organization && !ctx.store.isAssociatedWithOrganization(organization.id, grant.id)) {
+      throw new OAuthError(
+        403,
+        "access_denied",
+        `Client is not authorized to access "${audience}" on behalf of the organization ${organization.id}. The client grant must be associated with the organization.`,
+      );
+    }
     orgId = organization.id;
   } else if (usage === "require") {
     throw new OAuthError(400, "invalid_request", "An organization is required for this client grant");

@@ -5,7 +5,13 @@ import { verifyPassword } from "../passwords.js";
 import { authenticateClient, requireGrantType, splitScope, type TokenParams } from "./client-auth.js";
 import { redeemAuthorizationCode, verifiesCodeChallenge } from "./login-flow.js";
 import type { TokenResponse } from "./token.js";
-import { issueUserTokens, recordLogin, refreshTokenId, resolveAudience } from "./user-tokens.js";
+import {
+  issueUserTokens,
+  recordLogin,
+  refreshTokenId,
+  requireOrganizationAdmits,
+  resolveAudience,
+} from "./user-tokens.js";
 
 const PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm";
 /** The one database connection the emulated tenant has. */
@@ -132,7 +138,8 @@ export async function authorizationCodeGrant(
 
 /**
  * `grant_type=refresh_token`: new tokens whose scope and permissions are recomputed from the current state
- * (the user's roles, the consent, the client grant), so a role removed since the login is gone now.
+ * (the user's roles — member roles for an organization login —, the consent, the client grant), so a role
+ * removed since the login is gone now.
  * `scope` may narrow what the refresh token was issued for.
  */
 export async function refreshTokenGrant(
@@ -159,6 +166,7 @@ export async function refreshTokenGrant(
       `user ${user.user_id} is not part of the ${stored.org_id} organization`,
     );
   }
+  requireOrganizationAdmits(ctx, client, stored.org_id);
 
   const narrowed = params.scope ? splitScope(params.scope) : undefined;
   const requestedScope = narrowed ? stored.scope.filter((scope) => narrowed.includes(scope)) : stored.scope;

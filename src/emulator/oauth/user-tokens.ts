@@ -32,27 +32,48 @@ export function resolveAudience(ctx: EmulatorContext, audience: string | undefin
   return server;
 }
 
-/** A user's consent to a third-party client for one API, if they gave one. */
+/**
+ * A user's consent to a third-party client for one API, given in one organization (or without one): Auth0
+ * keeps consents per organization, so a consent given in one does not cover a login in another.
+ */
 export function findUserGrant(
   ctx: EmulatorContext,
   clientId: string,
   userId: string,
   audience: string,
+  orgId: string | undefined,
 ): StoredUserGrant | undefined {
   return Object.values(ctx.store.data.userGrants).find(
-    (grant) => grant.clientID === clientId && grant.user_id === userId && grant.audience === audience,
+    (grant) =>
+      grant.clientID === clientId &&
+      grant.user_id === userId &&
+      grant.audience === audience &&
+      grant.organization_id === orgId,
   );
 }
 
 /** What a third-party client may ever get for users on an API: its client grant with `subject_type: user`. */
 function userAccessPolicy(ctx: EmulatorContext, clientId: string, audience: string): string[] {
-  const grant = Object.values(ctx.store.data.clientGrants).find(
-    (candidate) =>
-      candidate.client_id === clientId &&
-      candidate.audience === audience &&
-      candidate.subject_type === "user",
+  return ctx.store.findClientGrant(clientId, audience, "user")?.scope ?? [];
+}
+
+/**
+ * Organizations block third-party applications unless they are set to allow them (Auth0's
+ * `third_party_client_access`, `block` by default): a login, and a refresh, through one that blocks is refused.
+ */
+export function requireOrganizationAdmits(
+  ctx: EmulatorContext,
+  client: StoredClient,
+  orgId: string | undefined,
+): void {
+  if (client.is_first_party || !orgId) return;
+  const organization = ctx.store.data.organizations[orgId];
+  if (organization?.third_party_client_access === "allow") return;
+  throw new OAuthError(
+    403,
+    "access_denied",
+    `the ${orgId} organization does not allow access to third-party applications`,
   );
-  return grant?.scope ?? [];
 }
 
 function apiScopesRequested(server: StoredResourceServer, requested: string[]): string[] {
@@ -90,9 +111,10 @@ export function recordConsent(
   clientId: string,
   userId: string,
   audience: string,
+  orgId: string | undefined,
   scopes: string[],
 ): StoredUserGrant {
-  const existing = findUserGrant(ctx, clientId, userId, audience);
+  const existing = findUserGrant(ctx, clientId, userId, audience, orgId);
   if (existing) {
     existing.scope = [...new Set([...existing.scope, ...scopes])];
     return existing;
@@ -103,6 +125,7 @@ export function recordConsent(
     user_id: userId,
     audience,
     scope: scopes,
+    ...(orgId ? { organization_id: orgId } : {}),
   };
   ctx.store.data.userGrants[grant.id] = grant;
   return grant;
@@ -121,9 +144,11 @@ export interface UserAccess {
 
 /**
  * What a user's token may carry, computed from the current state each time (also on refresh):
- * for a first-party client the requested API scopes the user holds as RBAC permissions; for a third-party
- * client, requested ∩ consented ∩ the client's user access grant ∩ the user's permissions — and then its
- * `permissions` claim is that same intersection, never the user's full permissions.
+ * for a first-party client the requested API scopes the user holds as RBAC permissions — through the
+ * organization's member roles when the login is in one (`orgId`), their tenant-level roles otherwise; for a
+ * third-party client, requested ∩ consented (in that organization) ∩ the client's user access grant ∩ the
+ * user's permissions — and then its `permissions` claim is that same intersection, never the user's full
+ * permissions.
  */
 export function userAccess(
   ctx: EmulatorContext,
@@ -131,9 +156,10 @@ export function userAccess(
   userId: string,
   server: StoredResourceServer,
   requested: string[],
+  orgId: string | undefined,
 ): UserAccess {
   const userPermissions = server.enforce_policies
-    ? ctx.store.userPermissions(userId, server.identifier)
+    ? ctx.store.userPermissions(userId, server.identifier, orgId)
     : undefined;
   let apiScopes = apiScopesRequested(server, requested);
   if (userPermissions) apiScopes = apiScopes.filter((scope) => userPermissions.includes(scope));
@@ -142,7 +168,7 @@ export function userAccess(
   let grantId: string | undefined;
 
   if (!client.is_first_party) {
-    const consent = findUserGrant(ctx, client.client_id, userId, server.identifier);
+    const consent = findUserGrant(ctx, client.client_id, userId, server.identifier, orgId);
     const consented = consent?.scope ?? [];
     const allowed = userAccessPolicy(ctx, client.client_id, server.identifier);
     apiScopes = apiScopes.filter((scope) => consented.includes(scope) && allowed.includes(scope));
@@ -207,7 +233,7 @@ export async function issueUserTokens(
   request: UserTokenRequest,
 ): Promise<TokenResponse> {
   const { client, user, server } = request;
-  const access = userAccess(ctx, client, user.user_id, server, request.requestedScope);
+  const access = userAccess(ctx, client, user.user_id, server, request.requestedScope, request.orgId);
   const openid = access.scope.includes("openid");
   const accessToken = await issueAccessToken(ctx, {
     subject: user.user_id,
