@@ -1,8 +1,6 @@
 // Every mutation that names a user answers a user of another tenant exactly as it answers an id nobody has:
 // NOT_FOUND, for every kind of caller, before any other check can say something about them.
 import { readFileSync } from "node:fs";
-import { ClientGrantsClient } from "auth0/clientGrants";
-import { ClientsClient } from "auth0/clients";
 import { buildSchema, parse, type ObjectTypeExtensionNode } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTypeDefs } from "../../src/app.js";
@@ -51,22 +49,9 @@ const TENANT_SCOPES = ["read:users", "update:users", "delete:users", "assign:rol
 
 /** A partner whose user access covers every user mutation, enabled in Acme, acting for Acme's admin. */
 async function partnerActingForAcmeAdmin(acmeAdmin: string): Promise<string> {
-  const token = async () => {
-    const response = await fetch(`${stack.emulator.url}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: "gatehouse-server",
-        client_secret: "gatehouse-server-secret",
-        audience: stack.emulator.context.managementAudience,
-      }),
-    });
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
-  const options = { baseUrl: `${stack.emulator.url}/api/v2`, token };
+  const { clients, clientGrants } = stack.management();
   const callback = "http://127.0.0.1:4021/callback";
-  const client = await new ClientsClient(options).create({
+  const client = await clients.create({
     name: "Hooli Admin Tools",
     app_type: "regular_web",
     is_first_party: false,
@@ -79,7 +64,7 @@ async function partnerActingForAcmeAdmin(acmeAdmin: string): Promise<string> {
     clientSecret: String(client.client_secret),
     callback,
   };
-  await new ClientGrantsClient(options).create({
+  await clientGrants.create({
     client_id: partner.clientId,
     audience: GATEHOUSE_API,
     scope: TENANT_SCOPES,

@@ -1,7 +1,5 @@
 // People in several tenants: one Auth0 account, a membership with its own roles in each tenant. What one
 // tenant's admin does must never reach into another tenant through the shared account.
-import { OrganizationsClient } from "auth0/organizations";
-import { UsersClient } from "auth0/users";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partnerTokensFor } from "../support/partner-login.js";
 import { bearer, SEED_PASSWORD, startStack, type Stack } from "../support/stack.js";
@@ -14,30 +12,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function managementToken(): Promise<string> {
-  const response = await fetch(`${stack.emulator.url}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: "gatehouse-server",
-      client_secret: "gatehouse-server-secret",
-      audience: stack.emulator.context.managementAudience,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-function management() {
-  const options = { baseUrl: `${stack.emulator.url}/api/v2`, token: managementToken };
-  return { users: new UsersClient(options), organizations: new OrganizationsClient(options) };
-}
-
 let people = 0;
 
 /** A new person, a member of each tenant given with the member roles given there (role ids). */
 async function createPerson(memberRoles: Record<string, string[]>): Promise<{ id: string; email: string }> {
-  const { users, organizations } = management();
+  const { users, organizations } = stack.management();
   people += 1;
   const email = `person${people}-${Date.now()}@example.test`;
   const user = await users.create({
@@ -167,7 +146,7 @@ describe("one account, separate memberships", () => {
       expect(response.body.errors?.[0]?.message, mutation).toContain("another tenant");
       expect(response.body.errors?.[0]?.message, mutation).toContain("removeFromTenant");
     }
-    const account = await management().users.get(cara.id);
+    const account = await stack.management().users.get(cara.id);
     expect([account.email, account.name, account.blocked ?? false]).toEqual([cara.email, "Person 1", false]);
 
     // removeFromTenant ends the Acme membership alone.
@@ -229,13 +208,13 @@ describe("one account, separate memberships", () => {
       authorization: acmeAdmin,
     });
     expect(deleted.body).toEqual({ data: { deleteUser: onlyAcme.id } });
-    await expect(management().users.get(onlyAcme.id)).rejects.toMatchObject({ statusCode: 404 });
+    await expect(stack.management().users.get(onlyAcme.id)).rejects.toMatchObject({ statusCode: 404 });
 
     const leaving = await createPerson({ org_acme: ["rol_member"] });
     await stack.graphql(`mutation { removeFromTenant(userId: "${leaving.id}") }`, {
       authorization: acmeAdmin,
     });
-    expect((await management().users.get(leaving.id)).email).toBe(leaving.email);
+    expect((await stack.management().users.get(leaving.id)).email).toBe(leaving.email);
   });
 
   it("removeRoles takes a role away in the caller's tenant, never one carrying more than the caller holds", async () => {

@@ -1,6 +1,10 @@
 import type { AddressInfo } from "node:net";
 import { createGatehouse, type Gatehouse, type GatehouseOptions } from "../../src/app.js";
-import { organizationLogin } from "../../src/dev/login.js";
+import { ClientGrantsClient } from "auth0/clientGrants";
+import { ClientsClient } from "auth0/clients";
+import { OrganizationsClient } from "auth0/organizations";
+import { UsersClient } from "auth0/users";
+import { clientCredentialsToken, organizationLogin } from "../../src/dev/login.js";
 import type { Stats as EmulatorStats } from "../../src/emulator/controls.js";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
 
@@ -33,6 +37,13 @@ export interface Stack {
   userToken(email: string, options?: UserTokenOptions): Promise<string>;
   /** A tenant app's client-credentials token. */
   clientToken(clientId: string, clientSecret: string, extra?: Record<string, string>): Promise<string>;
+  /** The emulator's Management API as Auth0 tenant admins use it: the real SDK's clients. */
+  management(): {
+    users: UsersClient;
+    organizations: OrganizationsClient;
+    clients: ClientsClient;
+    clientGrants: ClientGrantsClient;
+  };
   stats(): Promise<EmulatorStats>;
   resetStats(): Promise<void>;
   close(): Promise<void>;
@@ -135,6 +146,24 @@ export async function startStack(
         audience: GATEHOUSE_API,
         ...extra,
       }),
+    management() {
+      const token = async () =>
+        (
+          await clientCredentialsToken({
+            issuer: emulator.issuer,
+            audience: emulator.context.managementAudience,
+            clientId: "gatehouse-server",
+            clientSecret: "gatehouse-server-secret",
+          })
+        ).access_token;
+      const options = { baseUrl: `${emulator.url}/api/v2`, token };
+      return {
+        users: new UsersClient(options),
+        organizations: new OrganizationsClient(options),
+        clients: new ClientsClient(options),
+        clientGrants: new ClientGrantsClient(options),
+      };
+    },
     async stats() {
       return (await (await fetch(`${emulator.url}/__emulator/stats`)).json()) as EmulatorStats;
     },
