@@ -8,7 +8,6 @@ import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type RouteHandlerMethod } from "fastify";
 import { buildSchema, type GraphQLFormattedError } from "graphql";
 import type Keyv from "keyv";
-import { createLoaders } from "./auth0/loaders.js";
 import { Auth0Management } from "./auth0/management.js";
 import { ManagementTokenSupplier } from "./auth0/management-token.js";
 import { protectResolvers } from "./authz/protect.js";
@@ -23,6 +22,19 @@ import { DEFAULT_SPA_CLIENT_IDS } from "./config.js";
 import type { GatehouseContext } from "./context.js";
 import { allResolvers } from "./resolvers/index.js";
 import { createStore, type Store, type StoreOptions } from "./store/store.js";
+import {
+  DirectoryEvents,
+  isAuthorizedDelivery,
+  MalformedEventError,
+  parseDelivery,
+} from "./directory/events.js";
+import { createLoaders } from "./directory/loaders.js";
+import { RateLimitPacer } from "./directory/pacer.js";
+import { DirectoryRunner } from "./directory/runner.js";
+import { DirectorySync } from "./directory/sync.js";
+import { ApiKeyService } from "./services/api-keys.js";
+import { IntegrationService } from "./services/integrations.js";
+import { UserService } from "./services/users.js";
 
 export interface GatehouseOptions {
   /** The Auth0 issuer, with its trailing slash (`https://tenant.auth0.com/`, or the emulator's). */
@@ -36,19 +48,43 @@ export interface GatehouseOptions {
   cacheNamespace?: string;
   /** Gatehouse's own store; defaults to an in-memory PGlite (tests). */
   store?: StoreOptions;
-  /** How long a client (API key) is trusted across requests before Auth0 is asked again (default 30 s). */
-  clientTtlMs?: number;
   /** The single-page apps whose users' tokens are accepted (default: the emulator's seeded SPA). */
   spaClientIds?: string[];
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins?: string[];
   /** Serve Apollo Sandbox on GET /graphql (development). */
   landingPage?: boolean;
+  /** The bearer secret Auth0 Event Streams deliveries to `POST /auth0/events` carry; unset: no webhook. */
+  eventsToken?: string;
+  /** How the directory keeps in step with Auth0. */
+  directory?: Partial<DirectorySettings>;
+  /** Where progress lines go (the directory's import and passes); the process decides. Default: nowhere. */
+  log?: (line: string) => void;
 }
+
+export interface DirectorySettings {
+  /** A full pass over Auth0 (reconciliation), on one instance at a time. Default 15 minutes. */
+  fullPassIntervalMs: number;
+  /** Reading users changed in Auth0 since the last look. Default 30 s. */
+  changedUsersIntervalMs: number;
+  /** The share of each Auth0 rate-limit bucket the background sync may use. Default 0.5. */
+  rateLimitShare: number;
+}
+
+const DIRECTORY_DEFAULTS: DirectorySettings = {
+  fullPassIntervalMs: 15 * 60_000,
+  changedUsersIntervalMs: 30_000,
+  rateLimitShare: 0.5,
+};
 
 export interface Gatehouse {
   app: FastifyInstance;
   management: Auth0Management;
+  /** The Management API token, for start-up work such as registering the event stream. */
+  managementToken: () => Promise<string>;
+  /** Resolves once the directory holds a complete import; requests get 503 until then. */
+  ready: Promise<void>;
+  directory: DirectoryRunner;
   apiKeys: ApiKeyExchange;
   cache: Keyv;
   store: Store;
@@ -140,20 +176,37 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       { cause: error },
     );
   }
-  const management = new Auth0Management(
-    {
-      issuer: options.issuer,
-      audience: options.audience,
-      token: tokens.getToken,
-      clientTtlMs: options.clientTtlMs,
-    },
+  const auth0 = { issuer: options.issuer, audience: options.audience, token: tokens.getToken };
+  const management = new Auth0Management(auth0);
+  const settings = { ...DIRECTORY_DEFAULTS, ...options.directory };
+  // The background sync reads through a pacer, so it never takes more than its share of any rate limit.
+  const pacer = new RateLimitPacer({ share: settings.rateLimitShare });
+  const sync = new DirectorySync(
+    new Auth0Management({ ...auth0, fetch: pacer.fetch }),
+    management,
+    store.directory,
     cache,
+    {
+      audience: options.audience,
+    },
   );
+  const events = new DirectoryEvents(store.directory, sync);
+  const directory = new DirectoryRunner(sync, store.directory, events.counters, {
+    fullPassIntervalMs: settings.fullPassIntervalMs,
+    changedUsersIntervalMs: settings.changedUsersIntervalMs,
+    log: options.log ?? (() => undefined),
+  });
   const apiKeys = new ApiKeyExchange({ issuer: options.issuer, audience: options.audience }, cache);
+  const services = {
+    users: new UserService(management, store, sync),
+    apiKeys: new ApiKeyService(management, store, sync, apiKeys, options.audience),
+    integrations: new IntegrationService(management, store),
+  };
   const callers = new CallerResolver(
     new AccessTokenVerifier({ issuer: options.issuer, audience: options.audience }),
     apiKeys,
-    management,
+    store.directory,
+    sync,
     store.integrations,
     new Set(options.spaClientIds ?? DEFAULT_SPA_CLIENT_IDS),
   );
@@ -204,21 +257,70 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const graphqlHandler = fastifyApolloHandler(apollo, {
     context: async (request) => ({
       caller: request.caller as Caller,
-      management,
-      loaders: createLoaders(management),
+      directory: store.directory,
+      loaders: createLoaders(store.directory),
+      services,
       store,
-      apiKeys,
-      audience: options.audience,
+      directoryStatus: () => directory.status(),
       _shield: { cache: {} },
     }),
   });
 
+  // Liveness: the process answers. Readiness: it can serve, which needs the directory's first import.
   app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) =>
+    directory.ready
+      ? { status: "ready" }
+      : reply.code(503).header("retry-after", "5").send({ status: "importing the Auth0 directory" }),
+  );
+
+  if (options.eventsToken) {
+    const secret = options.eventsToken;
+    app.post("/auth0/events", { bodyLimit: 1_000_000 }, async (request, reply) => {
+      if (!isAuthorizedDelivery(request.headers.authorization, secret)) {
+        return reply
+          .code(401)
+          .header("www-authenticate", 'Bearer realm="gatehouse-events"')
+          .send({ error: "unauthorized" });
+      }
+      let delivery;
+      try {
+        delivery = parseDelivery(request.body);
+      } catch (error) {
+        if (error instanceof MalformedEventError) return reply.code(400).send({ error: error.message });
+        throw error;
+      }
+      try {
+        await events.apply(delivery);
+      } catch (error) {
+        if (error instanceof MalformedEventError) return reply.code(400).send({ error: error.message });
+        // Not applied: Auth0 delivers again later, and the directory is written idempotently.
+        console.error(
+          `directory: an event could not be applied (${(error as Error).name}); Auth0 will retry`,
+        );
+        return reply.code(503).send({ error: "try again" });
+      }
+      return reply.code(204).send();
+    });
+  }
 
   app.route({
     url: "/graphql",
     method: ["GET", "POST"],
     preHandler: async (request, reply) => {
+      if (!directory.ready) {
+        return reply
+          .code(503)
+          .header("retry-after", "5")
+          .send({
+            errors: [
+              {
+                message: "Gatehouse is importing its directory from Auth0; try again shortly",
+                extensions: { code: "UPSTREAM_UNAVAILABLE" },
+              },
+            ],
+          });
+      }
       try {
         request.caller = await callers.resolve(request.headers.authorization);
       } catch (error) {
@@ -241,13 +343,22 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     handler: graphqlHandler as unknown as RouteHandlerMethod,
   });
 
+  const ready = directory.start();
+  // A failed first import is logged; the instance stays not ready and the runner's caller decides.
+  ready.catch((error: unknown) => console.error(`directory: the import failed: ${(error as Error).message}`));
+
   return {
     app,
     management,
     apiKeys,
     cache,
     store,
+    ready,
+    directory,
+    managementToken: tokens.getToken,
     async close() {
+      await directory.stop();
+      await ready.catch(() => undefined);
       await app.close();
       await apollo.stop();
       await store.close();

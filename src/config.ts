@@ -15,6 +15,12 @@ export interface Config {
   spaClientIds: string[];
   /** Browser origins allowed to call the API (CORS_ORIGINS, comma-separated). */
   corsOrigins: string[];
+  /** The bearer secret of Auth0 Event Streams deliveries (AUTH0_EVENTS_TOKEN); unset: no webhook. */
+  eventsToken: string | undefined;
+  /** Where Auth0 reaches this deployment (PUBLIC_URL); with AUTH0_EVENTS_TOKEN, the event stream is registered. */
+  publicUrl: string | undefined;
+  /** The embedded emulator's Auth0 rate-limit profile (EMULATOR_RATE_LIMIT), so development meets production's limits. */
+  emulatorRateLimit: EmulatorRateLimit;
   /** Port of the embedded emulator, when AUTH0_DOMAIN is unset. */
   emulatorPort: number;
   dataDir: string;
@@ -93,6 +99,26 @@ function clientIds(raw: string | undefined): string[] {
   });
 }
 
+function eventsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (raw.length < 32)
+    throw new ConfigError("AUTH0_EVENTS_TOKEN must be at least 32 characters (a random secret)");
+  return raw;
+}
+
+const EMULATOR_RATE_LIMITS = ["free", "essentials", "enterprise", "off"] as const;
+export type EmulatorRateLimit = (typeof EMULATOR_RATE_LIMITS)[number];
+
+function emulatorRateLimit(raw: string | undefined): EmulatorRateLimit {
+  const value = raw?.trim() || "essentials";
+  if (!(EMULATOR_RATE_LIMITS as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      `EMULATOR_RATE_LIMIT must be one of ${EMULATOR_RATE_LIMITS.join(", ")}, got "${value}"`,
+    );
+  }
+  return value as EmulatorRateLimit;
+}
+
 /** Reads and checks the configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const domain = env.AUTH0_DOMAIN?.trim() || undefined;
@@ -112,8 +138,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     cacheUrl: url("CACHE_URL", env.CACHE_URL, ["redis:", "rediss:"]),
     port: port("PORT", env.PORT, 4000),
     emulatorPort: port("EMULATOR_PORT", env.EMULATOR_PORT, 4010),
+    emulatorRateLimit: emulatorRateLimit(env.EMULATOR_RATE_LIMIT),
     corsOrigins: origins(env.CORS_ORIGINS),
     spaClientIds: clientIds(env.AUTH0_SPA_CLIENT_IDS),
+    eventsToken: eventsToken(env.AUTH0_EVENTS_TOKEN),
+    publicUrl: url("PUBLIC_URL", env.PUBLIC_URL, ["https:", "http:"]),
     host: env.HOST?.trim() || "127.0.0.1",
     dataDir: resolve(env.DATA_DIR?.trim() || ".gatehouse"),
   };

@@ -1,18 +1,30 @@
-import type { Auth0Management } from "./auth0/management.js";
-import type { Loaders } from "./auth0/loaders.js";
-import type { ApiKeyExchange } from "./caller/api-key-exchange.js";
+import type { ApiKeyService } from "./services/api-keys.js";
 import type { Caller } from "./caller/caller.js";
+import type { Loaders } from "./directory/loaders.js";
+import type { DirectoryStatus } from "./directory/status.js";
+import type { IntegrationService } from "./services/integrations.js";
+import type { UserService } from "./services/users.js";
+import type { DirectoryReader } from "./store/directory.js";
 import type { Store } from "./store/store.js";
+
+/** The domain services: every write goes through one of them. */
+export interface Services {
+  users: UserService;
+  apiKeys: ApiKeyService;
+  integrations: IntegrationService;
+}
 
 /** What every resolver and rule of one request works with. */
 export interface GatehouseContext {
   caller: Caller;
-  management: Auth0Management;
+  /** Gatehouse's read model of Auth0: every read is answered from it. */
+  directory: DirectoryReader;
   loaders: Loaders;
-  store: Store;
-  apiKeys: ApiKeyExchange;
-  /** The Gatehouse API's identifier: the audience of its tokens and of API keys' client grants. */
-  audience: string;
+  services: Services;
+  /** Gatehouse's own records (integrations, audit events). */
+  store: Pick<Store, "integrations" | "auditLog">;
+  /** The directory's state, for operators. */
+  directoryStatus: () => Promise<DirectoryStatus>;
   /** graphql-shield's per-request rule cache. */
   _shield: { cache: Record<string, boolean | string | Error | Promise<boolean | string | Error>> };
 }

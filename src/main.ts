@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createGatehouse } from "./app.js";
+import { registerEventStream } from "./directory/event-stream.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 
 /** Where Gatehouse talks to Auth0: the configured tenant, or an embedded emulator started here. */
@@ -9,6 +11,7 @@ async function auth0For(config: Config) {
       issuer: config.auth0Issuer,
       clientId: config.clientId,
       clientSecret: config.clientSecret,
+      embedded: false,
       close: async () => {},
     };
   }
@@ -17,12 +20,17 @@ async function auth0For(config: Config) {
   const emulator = await startEmulator({
     port: config.emulatorPort,
     dataDir: join(config.dataDir, "emulator"),
+    rateLimitProfile: config.emulatorRateLimit,
   });
-  console.log(`Embedded Auth0 emulator at ${emulator.url} (state in ${join(config.dataDir, "emulator")})`);
+  console.log(
+    `Embedded Auth0 emulator at ${emulator.url} (state in ${join(config.dataDir, "emulator")}, ` +
+      `Auth0's "${config.emulatorRateLimit}" rate limits)`,
+  );
   return {
     issuer: emulator.issuer,
     clientId: "gatehouse-server",
     clientSecret: "gatehouse-server-secret",
+    embedded: true,
     close: () => emulator.close(),
   };
 }
@@ -40,6 +48,9 @@ async function main(): Promise<void> {
   }
 
   const auth0 = await auth0For(config);
+  // The embedded emulator delivers events to this process over loopback, with a secret made for this run.
+  const eventsToken =
+    config.eventsToken ?? (auth0.embedded ? randomBytes(32).toString("base64url") : undefined);
   const gatehouse = await createGatehouse({
     issuer: auth0.issuer,
     audience: config.audience,
@@ -48,12 +59,33 @@ async function main(): Promise<void> {
     cacheUrl: config.cacheUrl,
     corsOrigins: config.corsOrigins,
     spaClientIds: config.spaClientIds,
+    eventsToken,
     store: config.databaseUrl
       ? { databaseUrl: config.databaseUrl }
       : { dataDir: join(config.dataDir, "store") },
     landingPage: !config.auth0Issuer,
+    log: (line) => console.log(line),
   });
   const address = await gatehouse.app.listen({ port: config.port, host: config.host });
+  const webhookBase = auth0.embedded ? address : config.publicUrl;
+  if (eventsToken && webhookBase) {
+    await registerEventStream({
+      issuer: auth0.issuer,
+      token: gatehouse.managementToken,
+      webhookUrl: new URL("/auth0/events", webhookBase).toString(),
+      secret: eventsToken,
+    }).then(
+      (id) =>
+        console.log(`Auth0 event stream ${id} delivers directory changes to ${webhookBase}/auth0/events`),
+      (error: unknown) =>
+        console.error(
+          `The Auth0 event stream could not be registered (${(error as Error).message}); ` +
+            "the directory follows Auth0 by reconciliation only",
+        ),
+    );
+  }
+  console.log(`Listening at ${address}; /readyz answers 200 once the directory is imported`);
+  await gatehouse.ready;
 
   console.log(`Gatehouse GraphQL at ${address}/graphql (open it in a browser for Apollo Sandbox)`);
   if (!config.auth0Issuer) {

@@ -8,6 +8,7 @@ export const MANAGEMENT_SCOPES = [
   "update:users",
   "delete:users",
   "read:roles",
+  "read:role_members",
   "read:organizations",
   "read:organization_members",
   "create:organization_members",
@@ -27,6 +28,9 @@ export const MANAGEMENT_SCOPES = [
   "delete:client_grants",
   "read:grants",
   "delete:grants",
+  "read:event_streams",
+  "create:event_streams",
+  "update:event_streams",
 ] as const;
 
 interface CachedToken extends ExchangedToken {

@@ -1,6 +1,7 @@
 import { allow, and, chain, or } from "graphql-shield";
 import type {
   ApiKeyResolvers,
+  DirectoryStatusResolvers,
   ApiKeySecretResolvers,
   IntegrationResolvers,
   MutationResolvers,
@@ -47,6 +48,7 @@ export interface PermissionMap {
   ApiKeySecret: RulesFor<ApiKeySecretResolvers>;
   Partner: RulesFor<PartnerResolvers>;
   Integration: RulesFor<IntegrationResolvers>;
+  DirectoryStatus: RulesFor<DirectoryStatusResolvers>;
 }
 
 const readsUsers = hasPermission("read:users");
@@ -70,6 +72,7 @@ export const permissions: PermissionMap = {
     users: readsUsers,
     partners: isAuthenticated,
     integration: readsIntegrations,
+    directoryStatus: hasPermission("read:tenants"),
   },
   Mutation: {
     createUser: chain(
@@ -135,6 +138,19 @@ export const permissions: PermissionMap = {
   ApiKey: { id: allow, name: allow, scopes: allow, createdAt: allow, createdBy: allow },
   ApiKeySecret: { apiKey: allow, clientId: allow, clientSecret: allow },
   Partner: { id: allow, name: allow, description: allow, logoUri: allow, scopes: allow },
+  // Reached only through Query.directoryStatus.
+  DirectoryStatus: {
+    ready: allow,
+    users: allow,
+    tenants: allow,
+    memberships: allow,
+    clients: allow,
+    lastFullPassAt: allow,
+    lastFullPassSeconds: allow,
+    eventsReceived: allow,
+    lastEventAt: allow,
+    eventLagSeconds: allow,
+  },
   Integration: {
     id: readsIntegration,
     partner: readsIntegration,

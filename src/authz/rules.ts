@@ -6,7 +6,7 @@ import { canSeeTenant, hasPermission as callerHas, type Caller } from "../caller
 import type { GatehouseContext } from "../context.js";
 import { forbidden, internalError, notFound, badUserInput } from "../errors.js";
 import type { Permission } from "./vocabulary.js";
-import { memberKey } from "../auth0/loaders.js";
+import { memberKey } from "../directory/loaders.js";
 
 type RuleBody<Parent, Args> = (
   parent: Parent,
@@ -155,7 +155,7 @@ export const grantsOnlyHeldPermissions = namedRule<
 >("grantsOnlyHeldPermissions", async (_parent, args, context) => {
   const requested = args.roles ?? args.input?.roles ?? [];
   if (requested.length === 0) return true;
-  const roles = await context.management.listRoles();
+  const roles = await context.loaders.roles();
   for (const role of roles.filter((candidate) => requested.includes(candidate.name))) {
     const missing = role.permissions.find((permission) => !callerHas(context.caller, permission));
     if (missing) {
@@ -176,7 +176,7 @@ async function permissionsOfRoles(
   roleNames: readonly string[],
 ): Promise<string[]> {
   if (roleNames.length === 0) return [];
-  const roles = await context.management.listRoles();
+  const roles = await context.loaders.roles();
   return roles.filter((role) => roleNames.includes(role.name)).flatMap((role) => role.permissions);
 }
 
@@ -243,7 +243,7 @@ export function mayChangeAccount(permission: Permission): ShieldRule {
     if (!userId || isUserInPerson(caller, userId)) return true;
     const tenants = await loaders.tenantsOfUser.load(userId);
     if (callerHas(caller, "manage:tenants")) {
-      const platformRoles = await loaders.platformRoleNames.load(userId);
+      const platformRoles = (await loaders.user.load(userId))?.platformRoleNames ?? [];
       const beyond = (await permissionsOfRoles(context, platformRoles)).find(
         (held) => !callerHas(caller, held),
       );

@@ -1,4 +1,5 @@
-import type { Auth0Management } from "../auth0/management.js";
+import type { DirectorySync } from "../directory/sync.js";
+import type { DirectoryClient, DirectoryReader } from "../store/directory.js";
 import type { IntegrationRepository } from "../store/store.js";
 import type { ApiKeyExchange } from "./api-key-exchange.js";
 import type { AccessTokenVerifier, VerifiedToken } from "./access-token-verifier.js";
@@ -75,7 +76,8 @@ export class CallerResolver {
   constructor(
     private readonly verifier: AccessTokenVerifier,
     private readonly apiKeys: ApiKeyExchange,
-    private readonly management: Auth0Management,
+    private readonly directory: DirectoryReader,
+    private readonly sync: DirectorySync,
     private readonly integrations: IntegrationRepository,
     /** The single-page apps whose users' tokens are accepted: configured, never inferred from Auth0. */
     private readonly spaClientIds: ReadonlySet<string>,
@@ -118,8 +120,7 @@ export class CallerResolver {
   private async tenantApp(token: VerifiedToken, clientId: string): Promise<Caller> {
     // The client must still exist: a revoked API key's tokens stop working before they expire.
     const client = await this.existingClient(clientId);
-    const boundTenant = client.client_metadata?.tenant_id;
-    const tenantId = typeof boundTenant === "string" && boundTenant ? boundTenant : null;
+    const tenantId = client.tenantId;
     // An organization in the token is Auth0's word that the client may act there; a client bound to a
     // tenant acts in that tenant only, so the two must agree.
     if (token.orgId && tenantId && token.orgId !== tenantId) {
@@ -137,24 +138,65 @@ export class CallerResolver {
   }
 
   private async userOrPartner(token: VerifiedToken, clientId: string): Promise<Caller> {
-    if (this.spaClientIds.has(clientId)) {
-      return {
-        kind: "USER",
-        subject: token.sub,
-        userId: token.sub,
-        clientId,
-        tenantId: token.orgId ?? (await this.onlyTenantOf(token.sub)),
-        permissions: new Set(token.permissions),
-        denial: null,
-      };
+    const isSpa = this.spaClientIds.has(clientId);
+    if (!isSpa) {
+      const client = await this.existingClient(clientId);
+      if (client.isFirstParty || client.metadata.gatehouse_partner !== "true") {
+        throw new AuthenticationError(
+          "the access token's client is neither one of the product's single-page apps nor a Gatehouse partner",
+        );
+      }
     }
-    const client = await this.existingClient(clientId);
-    if (client.is_first_party !== false || client.client_metadata?.gatehouse_partner !== "true") {
-      throw new AuthenticationError(
-        "the access token's client is neither one of the product's single-page apps nor a Gatehouse partner",
-      );
+    // Permissions are frozen in the token; whether the person may still use it is not.
+    await this.currentUser(token.sub);
+    const tenantId = token.orgId
+      ? await this.currentMembership(token.orgId, token.sub)
+      : await this.onlyTenantOf(token.sub);
+    if (!isSpa) return this.partner(token, clientId, tenantId);
+    return {
+      kind: "USER",
+      subject: token.sub,
+      userId: token.sub,
+      clientId,
+      tenantId,
+      permissions: new Set(token.permissions),
+      denial: null,
+    };
+  }
+
+  /** The token's user as the directory knows them now: a blocked or deleted user's token is refused. */
+  private async currentUser(userId: string): Promise<void> {
+    const user = await this.checked(
+      async () => (await this.directory.findUser(userId)) ?? (await this.sync.learnUser(userId)),
+      "the user",
+    );
+    if (!user) throw new AuthenticationError("the access token's user no longer exists");
+    if (user.blocked) throw new AuthenticationError("the access token's user is blocked");
+  }
+
+  /** The token's organization, while the user is still a member of it. */
+  private async currentMembership(tenantId: string, userId: string): Promise<string> {
+    const membership = await this.checked(
+      async () =>
+        (await this.directory.findMembership(tenantId, userId)) ??
+        (await this.sync.learnMembership(tenantId, userId)),
+      "the user's membership",
+    );
+    if (!membership) {
+      throw new AuthenticationError("the access token's user is no longer a member of its organization");
     }
-    return this.partner(token, clientId, token.orgId ?? (await this.onlyTenantOf(token.sub)));
+    return tenantId;
+  }
+
+  /** Reads what a caller check needs; the store or Auth0 not answering is a 503, never a 401. */
+  private async checked<T>(read: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw new CallerUnavailableError(`${what} could not be checked right now; try again shortly`, {
+        cause: error,
+      });
+    }
   }
 
   /**
@@ -174,6 +216,8 @@ export class CallerResolver {
         })
       : null;
     const active = integration?.status === "ACTIVE";
+    // A consent is given in Auth0's login, which no event announces: its first use tells the directory.
+    if (active) await this.checked(() => this.sync.learnConsent(token.sub, partnerId), "the user's consent");
     const permissions = active
       ? token.scope.filter((scope) => token.permissions.includes(scope) && integration.scopes.includes(scope))
       : [];
@@ -188,22 +232,18 @@ export class CallerResolver {
     };
   }
 
-  private async existingClient(clientId: string) {
-    const client = await this.management.findClient(clientId).catch(() => {
-      throw new CallerUnavailableError(
-        "the token's client could not be checked because Auth0 is not answering; try again shortly",
-      );
-    });
+  /** The client, from the directory; one it does not know yet is looked up in Auth0 once. */
+  private async existingClient(clientId: string): Promise<DirectoryClient> {
+    const client = await this.checked(
+      async () => (await this.directory.findClient(clientId)) ?? (await this.sync.learnClient(clientId)),
+      "the token's client",
+    );
     if (!client) throw new AuthenticationError("the access token's client does not exist");
     return client;
   }
 
   private async onlyTenantOf(userId: string): Promise<string | null> {
-    const tenants = await this.management.tenantsOfUser(userId).catch(() => {
-      throw new CallerUnavailableError(
-        "the user's tenant could not be found because Auth0 is not answering; try again shortly",
-      );
-    });
+    const tenants = await this.checked(() => this.directory.tenantsOfUser(userId), "the user's tenant");
     if (tenants.length > 1) {
       throw new AuthenticationError(
         "the user belongs to several tenants: request a token for one of them (the organization parameter)",

@@ -1,6 +1,8 @@
 import type { KeyRing } from "./keys.js";
 import type { EmulatorStore } from "./store.js";
 import type { Controls } from "./controls.js";
+import type { EventStreamDispatcher } from "./event-streams.js";
+import type { RateLimitProfileName } from "./rate-limits.js";
 
 export interface EmulatorOptions {
   /** 0 (default in tests) picks a free port. */
@@ -14,6 +16,15 @@ export interface EmulatorOptions {
   keyGraceSeconds?: number;
   /** How long an authorization code stays valid (default 60 s, as Auth0). */
   authorizationCodeSeconds?: number;
+  /**
+   * The Management API's rate limit at start, and after `POST /__emulator/reset`: one of Auth0's tiers
+   * (`free`, `essentials`, `enterprise`) or `off` (the default).
+   */
+  rateLimitProfile?: RateLimitProfileName;
+  /** Event streams' first retry delay, doubled for each next one (default 1000 ms, as Auth0); tests shorten it. */
+  eventRetryDelayMs?: number;
+  /** How long a webhook may take to answer before the attempt counts as failed (default 10000 ms). */
+  eventDeliveryTimeoutMs?: number;
 }
 
 /** What every route of the emulator works with. */
@@ -26,6 +37,8 @@ export interface EmulatorContext {
   store: EmulatorStore;
   keys: KeyRing;
   controls: Controls;
+  /** Publishes events to the event streams and delivers them. */
+  events: EventStreamDispatcher;
   /** Short-lived state of the login flow; never persisted. */
   transactions: Map<string, unknown>;
 }

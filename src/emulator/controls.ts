@@ -1,4 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import {
+  endpointBucketFor,
+  RATE_LIMIT_PROFILES,
+  type BucketLimit,
+  type LimitingProfileName,
+  type RateLimitProfileName,
+} from "./rate-limits.js";
 
 /** A fault to inject on requests matching a method and a path pattern (`*` matches within a segment, `**` across). */
 export interface FaultSpec {
@@ -25,6 +32,26 @@ export interface RateLimitSpec {
   refillPerSecond: number;
 }
 
+/** What the `x-ratelimit-*` headers say about the bucket a request fell into, and whether it may go ahead. */
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** The bucket's name (`read users`, `management api`, …); absent when no limit is set. */
+  bucket?: string;
+  limit: number;
+  remaining: number;
+  reset: number;
+}
+
+/** Which rate limit is in force: a named profile, one custom bucket, or none. */
+export type RateLimitSetting =
+  { kind: "profile"; profile: LimitingProfileName } | { kind: "custom"; spec: RateLimitSpec };
+
+interface TokenBucket {
+  limit: BucketLimit;
+  tokens: number;
+  updatedAt: number;
+}
+
 export interface Stats {
   /** `/oauth/token` requests by `grant_type`, failures included. */
   tokenRequests: Record<string, number>;
@@ -36,6 +63,8 @@ export interface Stats {
   management: Record<string, number>;
   /** Management requests answered 429. */
   rateLimited: number;
+  /** Management requests answered 429, by the bucket that refused them (`read users`, `management api`, …). */
+  rateLimitedByBucket: Record<string, number>;
   /** Requests answered by an injected fault. */
   faulted: number;
 }
@@ -50,6 +79,7 @@ function emptyStats(): Stats {
     tokenFailures: {},
     management: {},
     rateLimited: 0,
+    rateLimitedByBucket: {},
     faulted: 0,
   };
 }
@@ -101,14 +131,21 @@ function checkFaultSpec(spec: FaultSpec): void {
 }
 
 /**
- * Test controls: counters, injected faults and a token-bucket rate limit on the Management API (off unless
- * set, as a development emulator should be).
+ * Test controls: counters, injected faults and the Management API's rate limit: one of Auth0's profiles, a
+ * single custom bucket, or none (the default, as a development emulator should be).
  */
 export class Controls {
   stats: Stats = emptyStats();
   private faults: ActiveFault[] = [];
   private nextFaultId = 1;
-  private rateLimit: (RateLimitSpec & { tokens: number; updatedAt: number }) | undefined;
+  private rateLimit: RateLimitSetting | undefined;
+  /** Buckets by name, created full when first used. */
+  private buckets = new Map<string, TokenBucket>();
+
+  /** `startProfile` is what `POST /__emulator/reset` returns to. */
+  constructor(private readonly startProfile: RateLimitProfileName = "off") {
+    this.setRateLimitProfile(startProfile);
+  }
 
   resetStats(): void {
     this.stats = emptyStats();
@@ -165,36 +202,98 @@ export class Controls {
     return fault;
   }
 
+  /** One custom bucket for the whole Management API, or (`undefined`) no limit at all. */
   setRateLimit(spec: RateLimitSpec | undefined): void {
-    this.rateLimit = spec ? { ...spec, tokens: spec.limit, updatedAt: Date.now() } : undefined;
+    this.rateLimit = spec ? { kind: "custom", spec: { ...spec } } : undefined;
+    this.buckets.clear();
+  }
+
+  setRateLimitProfile(profile: RateLimitProfileName): void {
+    this.rateLimit = profile === "off" ? undefined : { kind: "profile", profile };
+    this.buckets.clear();
+  }
+
+  /** Back to the profile the emulator was started with, every bucket full. */
+  resetRateLimit(): void {
+    this.setRateLimitProfile(this.startProfile);
+  }
+
+  /** The limit in force and its buckets as they stand, for `GET /__emulator/rate-limit`. */
+  describeRateLimit(): { profile: RateLimitProfileName | "custom"; buckets: BucketLimit[] } {
+    const setting = this.rateLimit;
+    if (!setting) return { profile: "off", buckets: [] };
+    if (setting.kind === "custom") return { profile: "custom", buckets: [this.customLimit(setting.spec)] };
+    const profile = RATE_LIMIT_PROFILES[setting.profile];
+    const buckets = [profile.api, ...profile.endpoints, profile.otherEndpoints].filter(
+      (bucket): bucket is BucketLimit => bucket !== undefined,
+    );
+    return {
+      profile: setting.profile,
+      buckets: buckets.map(({ name, burst, perSecond }) => ({ name, burst, perSecond })),
+    };
+  }
+
+  private customLimit(spec: RateLimitSpec): BucketLimit {
+    return { name: "management api", burst: spec.limit, perSecond: spec.refillPerSecond };
   }
 
   /**
-   * Takes one token from the bucket. Returns the `x-ratelimit-*` header values and whether the request may
-   * go ahead. With no limit set, the headers still come, describing a bucket that never empties.
+   * Takes a token for a Management request (`route` in Fastify's `/api/v2/users/:id` form): from the
+   * API-wide bucket first, if the limit has one, then from the endpoint's, as Auth0 evaluates them. Returns
+   * the `x-ratelimit-*` values of the bucket the request fell into (the refusing one when refused). With no
+   * limit set, the headers still come, describing a bucket that never empties.
    */
-  takeRateLimitToken(): { allowed: boolean; limit: number; remaining: number; reset: number } {
+  takeRateLimitToken(method: string, route: string): RateLimitDecision {
     const nowMs = Date.now();
-    const bucket = this.rateLimit;
-    if (!bucket) {
+    const setting = this.rateLimit;
+    if (!setting) {
       return { allowed: true, limit: UNLIMITED, remaining: UNLIMITED - 1, reset: Math.ceil(nowMs / 1000) };
     }
+    let api: BucketLimit | undefined;
+    let endpoint: BucketLimit | undefined;
+    if (setting.kind === "custom") {
+      api = this.customLimit(setting.spec);
+    } else {
+      const profile = RATE_LIMIT_PROFILES[setting.profile];
+      api = profile.api;
+      endpoint = endpointBucketFor(profile, method, route);
+    }
+    const apiDecision = api ? this.take(api, nowMs) : undefined;
+    if (apiDecision && (!apiDecision.allowed || !endpoint)) return this.counted(apiDecision);
+    // Every profile has an API-wide bucket, an endpoint bucket, or both.
+    return this.counted(endpoint ? this.take(endpoint, nowMs) : apiDecision!);
+  }
+
+  private counted(decision: RateLimitDecision): RateLimitDecision {
+    if (!decision.allowed) {
+      this.stats.rateLimited += 1;
+      increment(this.stats.rateLimitedByBucket, decision.bucket ?? "unknown");
+    }
+    return decision;
+  }
+
+  private take(limit: BucketLimit, nowMs: number): RateLimitDecision {
+    let bucket = this.buckets.get(limit.name);
+    if (!bucket) {
+      bucket = { limit, tokens: limit.burst, updatedAt: nowMs };
+      this.buckets.set(limit.name, bucket);
+    }
     const elapsedSeconds = (nowMs - bucket.updatedAt) / 1000;
-    bucket.tokens = Math.min(bucket.limit, bucket.tokens + elapsedSeconds * bucket.refillPerSecond);
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + elapsedSeconds * limit.perSecond);
     bucket.updatedAt = nowMs;
     // Refills add up in floating point; a client that waited exactly until the reset must not be refused
     // for lacking a billionth of a token.
     const allowed = bucket.tokens >= 1 - 1e-9;
     if (allowed) bucket.tokens = Math.max(0, bucket.tokens - 1);
-    else this.stats.rateLimited += 1;
     // Refused: when the next token is back, the instant a retry succeeds (the auth0 SDK sleeps until
     // `reset * 1000 - Date.now()`). Served: when the bucket is full again. Rounded up to whole epoch
     // seconds, as Auth0 sends them, so the instant named is never before the token is back.
-    const tokensToWaitFor = allowed ? bucket.limit - bucket.tokens : 1 - bucket.tokens;
-    const readyAtMs = nowMs + (tokensToWaitFor / bucket.refillPerSecond) * 1000;
+    const tokensToWaitFor = allowed ? limit.burst - bucket.tokens : 1 - bucket.tokens;
+    const readyAtMs = nowMs + (tokensToWaitFor / limit.perSecond) * 1000;
     return {
       allowed,
-      limit: bucket.limit,
+      bucket: limit.name,
+      limit: limit.burst,
       remaining: Math.floor(bucket.tokens),
       reset: Math.ceil(readyAtMs / 1000),
     };

@@ -121,6 +121,83 @@ export interface StoredSigningKey {
   retired_at?: string;
 }
 
+/** The Auth0 event types a stream may subscribe to (the `auth0` SDK's `EventStreamEventTypeEnum`). */
+export const EVENT_TYPES = [
+  "user.created",
+  "user.updated",
+  "user.deleted",
+  "organization.created",
+  "organization.updated",
+  "organization.deleted",
+  "organization.member.added",
+  "organization.member.deleted",
+  "organization.member.role.assigned",
+  "organization.member.role.deleted",
+  "organization.connection.added",
+  "organization.connection.updated",
+  "organization.connection.removed",
+  "organization.group.role.assigned",
+  "organization.group.role.deleted",
+  "connection.created",
+  "connection.updated",
+  "connection.deleted",
+  "group.created",
+  "group.updated",
+  "group.deleted",
+  "group.member.added",
+  "group.member.deleted",
+  "group.role.assigned",
+  "group.role.deleted",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An event stream with a webhook destination; the bearer token is kept here and never returned. */
+export interface StoredEventStream {
+  id: string;
+  name?: string;
+  status: "enabled" | "disabled";
+  subscriptions: { event_type: EventType }[];
+  destination: {
+    type: "webhook";
+    configuration: {
+      webhook_endpoint: string;
+      webhook_authorization: { method: "bearer"; token: string };
+    };
+  };
+  created_at: string;
+  updated_at: string;
+}
+
+/** An event as Auth0 delivers it: a CloudEvents 1.0 envelope with Auth0's `a0tenant` and `a0stream`. */
+export interface StreamEvent {
+  specversion: "1.0";
+  type: EventType;
+  source: string;
+  id: string;
+  time: string;
+  data: { object: Record<string, unknown> };
+  a0tenant: string;
+  a0stream: string;
+}
+
+export interface DeliveryAttempt {
+  status: "failed";
+  timestamp: string;
+  error_message?: string;
+  /** Milliseconds the attempt took. */
+  duration?: number;
+}
+
+/** An event whose delivery to a stream failed, with every failed attempt; its id is the event's. */
+export interface StoredEventDelivery {
+  id: string;
+  event_stream_id: string;
+  status: "failed";
+  event_type: EventType;
+  attempts: DeliveryAttempt[];
+  event: StreamEvent;
+}
+
 export interface EmulatorData {
   version: 1;
   /** The issuer the state was written under; a restart on another port rewrites it. */
@@ -142,4 +219,7 @@ export interface EmulatorData {
   resourceServers: Record<string, StoredResourceServer>;
   refreshTokens: Record<string, StoredRefreshToken>;
   signingKeys: StoredSigningKey[];
+  eventStreams: Record<string, StoredEventStream>;
+  /** stream id → event id → the failed delivery of that event on that stream. */
+  eventDeliveries: Record<string, Record<string, StoredEventDelivery>>;
 }

@@ -53,6 +53,12 @@ export const GATEHOUSE_SERVER_MANAGEMENT_SCOPES = [
   "read:grants",
   "delete:grants",
   "read:resource_servers",
+  "read:event_streams",
+  "create:event_streams",
+  "update:event_streams",
+  "delete:event_streams",
+  "read:event_deliveries",
+  "update:event_deliveries",
 ];
 
 /** Every scope the emulated Management API knows; the resource server lists them. */
@@ -295,5 +301,7 @@ export function createSeedData(issuer: string): EmulatorData {
     resourceServers: keyed(resourceServers, (r) => r.id),
     refreshTokens: {},
     signingKeys: [],
+    eventStreams: {},
+    eventDeliveries: {},
   };
 }

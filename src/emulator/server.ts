@@ -6,6 +6,7 @@ import type { EmulatorContext, EmulatorOptions } from "./context.js";
 import { registerControlRoutes } from "./control-routes.js";
 import { Controls } from "./controls.js";
 import { ManagementError, OAuthError } from "./errors.js";
+import { EventStreamDispatcher } from "./event-streams.js";
 import { KeyRing } from "./keys.js";
 import { registerManagementApi } from "./management/index.js";
 import { registerAuthorizeFlow } from "./oauth/authorize.js";
@@ -15,6 +16,11 @@ import { registerUserInfo } from "./oauth/userinfo.js";
 import { EmulatorStore } from "./store.js";
 
 export type { EmulatorOptions } from "./context.js";
+export {
+  RATE_LIMIT_PROFILE_NAMES,
+  isRateLimitProfileName,
+  type RateLimitProfileName,
+} from "./rate-limits.js";
 
 export interface RunningEmulator {
   /** `http://127.0.0.1:<port>` (no trailing slash). */
@@ -40,12 +46,14 @@ function installHooks(app: FastifyInstance, ctx: EmulatorContext): void {
     const isManagement = path.startsWith(MANAGEMENT_PREFIX);
 
     if (isManagement) {
-      ctx.controls.countManagement(request.method, request.routeOptions.url ?? path);
-      const bucket = ctx.controls.takeRateLimitToken();
+      const route = request.routeOptions.url ?? path;
+      ctx.controls.countManagement(request.method, route);
+      const bucket = ctx.controls.takeRateLimitToken(request.method, route);
       reply.header("x-ratelimit-limit", String(bucket.limit));
       reply.header("x-ratelimit-remaining", String(bucket.remaining));
       reply.header("x-ratelimit-reset", String(bucket.reset));
       if (!bucket.allowed) {
+        // Auth0's wording for its API-wide limit; no source gave another for an endpoint's own bucket.
         return reply
           .code(429)
           .send(new ManagementError(429, "Global limit has been reached", "too_many_requests").body);
@@ -136,7 +144,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     managementAudience: `${issuer}api/v2/`,
     store,
     keys,
-    controls: new Controls(),
+    controls: new Controls(options.rateLimitProfile ?? "off"),
+    // Auth0's source is `urn:auth0:<tenant>.<domain>`; the emulator's tenant is its host and port.
+    events: new EventStreamDispatcher(store, `urn:auth0:${displayHost}:${port}`, {
+      retryDelayMs: options.eventRetryDelayMs ?? 1000,
+      timeoutMs: options.eventDeliveryTimeoutMs ?? 10_000,
+    }),
     transactions: new Map(),
   };
 
@@ -156,6 +169,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port,
     context: ctx,
     async close() {
+      ctx.events.close();
       await app.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) =>

@@ -14,10 +14,13 @@ const STATE_FILE = "emulator-state.json";
 
 /**
  * Fills in what a state file written by an earlier emulator (still version 1) lacks, with Auth0's defaults:
- * no organization is associated with a client grant, and organizations block third-party applications.
+ * no organization is associated with a client grant, organizations block third-party applications, and
+ * there are no event streams.
  */
 function withDefaults(data: EmulatorData): EmulatorData {
   data.organizationClientGrants ??= {};
+  data.eventStreams ??= {};
+  data.eventDeliveries ??= {};
   for (const org of Object.values(data.organizations)) org.third_party_client_access ??= "block";
   return data;
 }

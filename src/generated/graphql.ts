@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { TenantModel, UserModel, PartnerModel, ApiKeyModel } from '../auth0/models.js';
+import type { TenantModel, UserModel, PartnerModel, ApiKeyModel } from '../directory/models.js';
 import type { Caller } from '../caller/caller.js';
 import type { Integration as IntegrationRecord } from '../store/store.js';
 import type { GatehouseContext } from '../context.js';
@@ -57,6 +57,27 @@ export type CreateUserInput = {
   roles?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Another tenant than the caller's: needs `manage:tenants`. */
   tenantId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** How Gatehouse's directory stands: what it holds and how recently it was brought in step with Auth0. */
+export type DirectoryStatus = {
+  __typename?: 'DirectoryStatus';
+  clients: Scalars['Int']['output'];
+  /** Seconds between the last event's time in Auth0 and its arrival here. */
+  eventLagSeconds: Maybe<Scalars['Float']['output']>;
+  /** Auth0 Event Streams deliveries this instance received since it started (duplicates included). */
+  eventsReceived: Scalars['Int']['output'];
+  /** Auth0's time of the last event applied, on any instance. */
+  lastEventAt: Maybe<Scalars['DateTime']['output']>;
+  /** When the last full pass over Auth0 (reconciliation) finished, on any instance. */
+  lastFullPassAt: Maybe<Scalars['DateTime']['output']>;
+  /** How long it took, in seconds. */
+  lastFullPassSeconds: Maybe<Scalars['Float']['output']>;
+  memberships: Scalars['Int']['output'];
+  /** Whether the first import is done and this instance serves requests. */
+  ready: Scalars['Boolean']['output'];
+  tenants: Scalars['Int']['output'];
+  users: Scalars['Int']['output'];
 };
 
 /** A partner enabled for a tenant. */
@@ -214,6 +235,8 @@ export type Partner = {
 
 export type Query = {
   __typename?: 'Query';
+  /** The state of Gatehouse's directory, its read model of Auth0, for platform operators (`read:tenants`). */
+  directoryStatus: Maybe<DirectoryStatus>;
   /** An integration of the caller's tenant (`read:integrations`). */
   integration: Maybe<Integration>;
   /** The catalogue of partner applications, for any signed-in caller. */
@@ -428,6 +451,8 @@ export type ResolversTypes = {
   CallerKind: CallerKind;
   CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DirectoryStatus: ResolverTypeWrapper<DirectoryStatus>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Integration: ResolverTypeWrapper<IntegrationRecord>;
@@ -452,6 +477,8 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
+  DirectoryStatus: DirectoryStatus;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Integration: IntegrationRecord;
@@ -485,6 +512,19 @@ export type ApiKeySecretResolvers<ContextType = GatehouseContext, ParentType ext
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DirectoryStatusResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['DirectoryStatus'] = ResolversParentTypes['DirectoryStatus']> = {
+  clients?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  eventLagSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  eventsReceived?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastEventAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastFullPassAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastFullPassSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  memberships?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ready?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  tenants?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  users?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
 
 export type IntegrationResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Integration'] = ResolversParentTypes['Integration']> = {
   disabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -526,6 +566,7 @@ export type PartnerResolvers<ContextType = GatehouseContext, ParentType extends 
 };
 
 export type QueryResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  directoryStatus?: Resolver<Maybe<ResolversTypes['DirectoryStatus']>, ParentType, ContextType>;
   integration?: Resolver<Maybe<ResolversTypes['Integration']>, ParentType, ContextType, RequireFields<QueryIntegrationArgs, 'id'>>;
   partners?: Resolver<Maybe<Array<ResolversTypes['Partner']>>, ParentType, ContextType>;
   tenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType, Partial<QueryTenantArgs>>;
@@ -585,6 +626,7 @@ export type Resolvers<ContextType = GatehouseContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeySecret?: ApiKeySecretResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DirectoryStatus?: DirectoryStatusResolvers<ContextType>;
   Integration?: IntegrationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -1,7 +1,7 @@
 import type { Resolvers } from "../generated/graphql.js";
-import { notFound } from "../errors.js";
-import { toTenantModel } from "../auth0/models.js";
-import { upstream } from "../auth0/upstream.js";
+import { badUserInput, notFound } from "../errors.js";
+import { toTenantModel } from "../directory/models.js";
+import { DirectoryCursorError } from "../store/directory.js";
 import { pageSize } from "./connections.js";
 import { listTenantUsers } from "./users.js";
 
@@ -14,15 +14,19 @@ export const tenantResolvers: Resolvers = {
       if (!tenant) throw notFound("Tenant");
       return tenant;
     },
-    // Auth0 pages organizations by checkpoint: the cursor is Auth0's own `next`, and no total is known.
-    tenants: async (_root, { first, after }, { management, loaders }) => {
-      const page = await upstream(() =>
-        management.organizations.list({ from: after ?? undefined, take: pageSize(first) }),
-      );
-      const nodes = page.data.map(toTenantModel);
+    tenants: async (_root, { first, after }, { directory, loaders }) => {
+      const page = await directory.listTenants({ first: pageSize(first), after }).catch((error: unknown) => {
+        throw error instanceof DirectoryCursorError
+          ? badUserInput("after is not a cursor this API gave out", "after")
+          : error;
+      });
+      const nodes = page.nodes.map(toTenantModel);
       for (const tenant of nodes) loaders.tenant.prime(tenant.id, tenant);
-      const next = (page.response as { next?: string }).next || null;
-      return { nodes, totalCount: null, pageInfo: { hasNextPage: next !== null, endCursor: next } };
+      return {
+        nodes,
+        totalCount: page.totalCount,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
     },
   },
   Tenant: {

@@ -3,6 +3,7 @@ import type { Resolvers } from "../generated/graphql.js";
 export const viewerResolvers: Resolvers = {
   Query: {
     viewer: (_root, _args, { caller }) => caller,
+    directoryStatus: (_root, _args, { directoryStatus }) => directoryStatus(),
   },
   Viewer: {
     kind: (caller) => caller.kind,

@@ -46,6 +46,116 @@ export const migrations: readonly Migration[] = [
       `create index audit_events_tenant_id_newest_first on audit_events (tenant_id, occurred_at desc, id desc)`,
     ],
   },
+  {
+    // The directory, Gatehouse's read model of Auth0 (src/store/directory.ts).
+    //
+    // Ids are `collate "C"`: they sort byte by byte, the same on PGlite and on any server locale (so keyset
+    // cursors and "sorted" lists agree everywhere), and compare faster. `source_time` is the time of the Auth0
+    // state a row reflects; a deleted object keeps its row as a tombstone (`deleted_at`, or `removed_at` for a
+    // membership) so that an older change delivered late cannot bring it back.
+    version: 3,
+    name: "directory",
+    statements: [
+      `create table directory_users (
+         id text collate "C" primary key,
+         email text,
+         name text,
+         picture text,
+         email_verified boolean,
+         blocked boolean not null,
+         created_at timestamptz,
+         last_login timestamptz,
+         logins_count integer,
+         platform_role_names text[] not null,
+         source_time timestamptz not null,
+         deleted_at timestamptz
+       )`,
+      // The live users' ids: a tenant's members are joined to them in id order, index to index, to count them.
+      `create index directory_users_live on directory_users (id) where deleted_at is null`,
+      // Search: one row per (user, term), the terms being the lower-cased email, name and each word of the name
+      // (src/store/directory-search.ts). Every kind of match ("email starts with", "name starts with", "a word
+      // of the name starts with") is then one `term like 'prefix%'`, which this index answers as a range scan
+      // (a "C" column needs no text_pattern_ops). A tenant's search joins the matching users to its members:
+      // the planner starts from the terms when the prefix is selective and from the tenant's members when it
+      // is not, so neither a 100k-member tenant nor a one-letter search reads more than it must. (A GIN index
+      // on a words array cannot answer a prefix; trigram indexes need the pg_trgm extension, which a
+      // production role may not be allowed to create.)
+      `create table directory_user_search_terms (
+         user_id text collate "C" not null,
+         term text collate "C" not null,
+         primary key (user_id, term)
+       )`,
+      `create index directory_user_search_terms_by_term on directory_user_search_terms (term, user_id)`,
+      `create table directory_tenants (
+         id text collate "C" primary key,
+         name text not null,
+         display_name text not null,
+         metadata jsonb not null,
+         source_time timestamptz not null,
+         deleted_at timestamptz
+       )`,
+      `create table directory_memberships (
+         tenant_id text collate "C" not null,
+         user_id text collate "C" not null,
+         role_names text[] not null,
+         source_time timestamptz not null,
+         removed_at timestamptz,
+         primary key (tenant_id, user_id)
+       )`,
+      // A tenant's members in user id order (keyset pages and counts read the index alone), and a user's tenants.
+      `create index directory_memberships_live_by_tenant on directory_memberships (tenant_id, user_id)
+         where removed_at is null`,
+      `create index directory_memberships_live_by_user on directory_memberships (user_id, tenant_id)
+         where removed_at is null`,
+      `create table directory_roles (
+         id text collate "C" primary key,
+         name text not null,
+         description text not null,
+         permissions text[] not null
+       )`,
+      `create table directory_clients (
+         id text collate "C" primary key,
+         name text not null,
+         description text,
+         logo_uri text,
+         app_type text,
+         is_first_party boolean not null,
+         metadata jsonb not null,
+         tenant_id text collate "C",
+         created_at timestamptz,
+         scopes text[] not null,
+         user_scopes text[] not null,
+         source_time timestamptz not null,
+         deleted_at timestamptz
+       )`,
+      `create index directory_clients_live_by_tenant on directory_clients (tenant_id) where deleted_at is null`,
+      `create table directory_consents (
+         id text collate "C" primary key,
+         user_id text collate "C" not null,
+         client_id text collate "C" not null,
+         scopes text[] not null,
+         organization_id text collate "C"
+       )`,
+      `create index directory_consents_by_user on directory_consents (user_id)`,
+      `create index directory_consents_by_client on directory_consents (client_id)`,
+      `create table directory_events (
+         id text primary key,
+         received_at timestamptz not null
+       )`,
+      `create index directory_events_received_at on directory_events (received_at)`,
+      // Named leases, so that one Gatehouse instance at a time runs a full pass.
+      `create table directory_leases (
+         name text primary key,
+         holder text not null,
+         expires_at timestamptz not null
+       )`,
+      `create table directory_state (
+         key text primary key,
+         value jsonb not null,
+         updated_at timestamptz not null default now()
+       )`,
+    ],
+  },
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { auditLog, type AuditLog } from "./audit-log.js";
+import { directoryRepository, type DirectoryRepository } from "./directory.js";
 import { integrationRepository, type IntegrationRepository } from "./integrations.js";
 import { migrate } from "./migrations.js";
 import { openPgliteDriver } from "./pglite-driver.js";
@@ -7,6 +8,21 @@ import { openPostgresDriver } from "./postgres-driver.js";
 import type { SqlClient, SqlDriver } from "./sql.js";
 
 export type { AuditEvent, AuditLog, RecordAuditEvent } from "./audit-log.js";
+export { DirectoryCursorError } from "./directory.js";
+export type {
+  DirectoryClient,
+  DirectoryConsent,
+  DirectoryMembership,
+  DirectoryPage,
+  DirectoryReader,
+  DirectoryRepository,
+  DirectoryRole,
+  DirectoryTenant,
+  DirectoryUser,
+  DirectoryWriter,
+  TenantUserQuery,
+  Timestamp,
+} from "./directory.js";
 export type {
   EnableIntegration,
   Integration,
@@ -27,6 +43,8 @@ export interface StoreOptions {
 export interface Repositories {
   integrations: IntegrationRepository;
   auditLog: AuditLog;
+  /** Gatehouse's read model of Auth0, which answers the request path's reads. */
+  directory: DirectoryRepository;
 }
 
 export interface Store extends Repositories {
@@ -45,7 +63,11 @@ export interface Store extends Repositories {
 const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function repositoriesOn(sql: SqlClient): Repositories {
-  return { integrations: integrationRepository(sql), auditLog: auditLog(sql) };
+  return {
+    integrations: integrationRepository(sql),
+    auditLog: auditLog(sql),
+    directory: directoryRepository(sql),
+  };
 }
 
 /** Opens the store (Postgres with `databaseUrl`, PGlite otherwise) and brings its schema up to date. */

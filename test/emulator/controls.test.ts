@@ -76,6 +76,7 @@ describe("stats", () => {
       tokenFailures: { "acme-backend": 1, unknown: 1 },
       management: { "GET /api/v2/resource-servers": 1, "GET /api/v2/resource-servers/:id": 2 },
       rateLimited: 0,
+      rateLimitedByBucket: {},
       faulted: 0,
     });
   });
@@ -89,6 +90,7 @@ describe("stats", () => {
       tokenFailures: {},
       management: {},
       rateLimited: 0,
+      rateLimitedByBucket: {},
       faulted: 0,
     });
   });

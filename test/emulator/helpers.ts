@@ -1,6 +1,10 @@
+import { once } from "node:events";
+import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { ManagementError } from "auth0";
 import { ClientGrantsClient } from "auth0/clientGrants";
 import { ClientsClient } from "auth0/clients";
+import { EventStreamsClient } from "auth0/eventStreams";
 import { OrganizationsClient } from "auth0/organizations";
 import { ResourceServersClient } from "auth0/resourceServers";
 import { RolesClient } from "auth0/roles";
@@ -112,6 +116,7 @@ export function managementClients(
     clients: new ClientsClient(options),
     clientGrants: new ClientGrantsClient(options),
     resourceServers: new ResourceServersClient(options),
+    eventStreams: new EventStreamsClient(options),
   };
 }
 
@@ -158,3 +163,55 @@ export function insufficientScope(expected: string) {
     },
   };
 }
+
+/** A request the webhook receiver got. */
+export interface ReceivedWebhook {
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A tiny HTTP server on 127.0.0.1 standing in for an event stream's webhook endpoint. It answers 204 unless
+ * told to answer the next requests otherwise, or to take its time; close it in `afterAll`.
+ */
+export async function startWebhookReceiver() {
+  const received: ReceivedWebhook[] = [];
+  const nextStatuses: number[] = [];
+  let answerAfterMs = 0;
+  const server = createHttpServer((request, response) => {
+    let text = "";
+    request.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    request.on("end", () => {
+      received.push({ headers: request.headers, body: JSON.parse(text) as Record<string, unknown> });
+      const status = nextStatuses.shift() ?? 204;
+      setTimeout(() => response.writeHead(status).end(), answerAfterMs);
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/events`,
+    received,
+    /** The events received so far, in the order they arrived. */
+    events: () => received.map((request) => request.body),
+    /** The next requests are answered with these statuses, in order; then 204 again. */
+    answerNext(...statuses: number[]) {
+      nextStatuses.push(...statuses);
+    },
+    answerAfter(ms: number) {
+      answerAfterMs = ms;
+    },
+    clear() {
+      received.length = 0;
+      nextStatuses.length = 0;
+      answerAfterMs = 0;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;

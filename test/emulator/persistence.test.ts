@@ -190,6 +190,48 @@ describe("persistence in a data folder", () => {
     }
   });
 
+  it("event streams survive a restart, and a state file written before them loads with none", async () => {
+    const dataDir = await freshDataDir();
+    const first = await emulatorOnFreePort({ dataDir });
+    let streamId: string | undefined;
+    try {
+      const { eventStreams } = managementClients(first, await managementToken(first));
+      ({ id: streamId } = await eventStreams.create({
+        name: "directory",
+        subscriptions: [{ event_type: "user.created" }],
+        destination: {
+          type: "webhook",
+          configuration: {
+            webhook_endpoint: "http://127.0.0.1:9/events",
+            webhook_authorization: { method: "bearer", token: "receiver-secret" } as never,
+          },
+        },
+      }));
+    } finally {
+      await first.close();
+    }
+    const restarted = await emulatorOnFreePort({ dataDir });
+    try {
+      const { eventStreams } = managementClients(restarted, await managementToken(restarted));
+      expect(await eventStreams.get(streamId!)).toMatchObject({ id: streamId, name: "directory" });
+    } finally {
+      await restarted.close();
+    }
+
+    const stateFile = join(dataDir, STATE_FILE);
+    const older = JSON.parse(await readFile(stateFile, "utf8")) as Record<string, unknown>;
+    delete older.eventStreams;
+    delete older.eventDeliveries;
+    await writeFile(stateFile, JSON.stringify(older));
+    const fromOlderFile = await emulatorOnFreePort({ dataDir });
+    try {
+      const { eventStreams } = managementClients(fromOlderFile, await managementToken(fromOlderFile));
+      expect((await eventStreams.list()).data).toEqual([]);
+    } finally {
+      await fromOlderFile.close();
+    }
+  });
+
   it("POST /__emulator/reset returns to the seed and keeps the signing keys", async () => {
     const emulator = await emulatorOnFreePort({ dataDir: await freshDataDir() });
     try {
@@ -265,6 +307,36 @@ describe("npm run emulator", () => {
     }
     const [code] = await run.exited;
     expect(code).toBe(0);
+  });
+
+  it("EMULATOR_RATE_LIMIT picks Auth0's rate-limit profile; an unknown one stops the start", async () => {
+    const dataDir = await freshDataDir();
+    const run = runEmulatorMain({
+      EMULATOR_PORT: "0",
+      EMULATOR_DATA_DIR: dataDir,
+      EMULATOR_RATE_LIMIT: "free",
+    });
+    try {
+      const url = await announcedUrl(run);
+      const limit = await fetch(`${url}/__emulator/rate-limit`);
+      expect(await limit.json()).toMatchObject({ profile: "free" });
+      const management = await fetch(`${url}/api/v2/users`);
+      expect(management.headers.get("x-ratelimit-limit")).toBe("2");
+    } finally {
+      if (run.child.exitCode === null && run.child.pid) process.kill(run.child.pid, "SIGTERM");
+    }
+    await run.exited;
+
+    const refused = runEmulatorMain({
+      EMULATOR_PORT: "0",
+      EMULATOR_DATA_DIR: dataDir,
+      EMULATOR_RATE_LIMIT: "pro",
+    });
+    const [code] = await refused.exited;
+    expect(code).toBe(1);
+    expect(refused.output().stderr).toContain(
+      'EMULATOR_RATE_LIMIT must be one of free, essentials, enterprise, off, got "pro"',
+    );
   });
 
   it("refuses to start on a corrupt state file, naming it", async () => {

@@ -123,8 +123,14 @@ describe("parsing the user search subset", () => {
     ["!blocked:true", "Unsupported query: NOT"],
     ["+email:a@b.test", "Unsupported query: required terms (+)"],
     ["logins_count:[1 TO 5]", 'Unsupported query: the field "logins_count"'],
-    ["name:[a TO c]", "Unsupported query: range searches"],
-    ["name:{a TO c}", "Unsupported query: range searches"],
+    ["name:[a TO c]", "Unsupported query: a range on name (ranges work on dates)"],
+    ["name:{a TO c}", "Unsupported query: a range on name (ranges work on dates)"],
+    [
+      "user_metadata.since:[2024 TO *]",
+      "Unsupported query: a range on user_metadata.since (ranges work on dates)",
+    ],
+    ["updated_at:2024-01-01", "Unsupported query: updated_at other than as a range [A TO B]"],
+    ["user_id:([a TO b])", "Unsupported query: range searches"],
     ["name:*dmin", "Unsupported query: a wildcard that is not at the end of the value"],
     ["name:A*min", "Unsupported query: a wildcard that is not at the end of the value"],
     ["name:Ad?", "Unsupported query: the single-character wildcard ?"],
@@ -147,7 +153,7 @@ describe("parsing the user search subset", () => {
     ["user_id:((a))", "Unsupported query: nested parentheses"],
   ])("refuses %s as unsupported", (q, message) => {
     expect(refusalOf(q)).toBe(
-      `${message} (the emulator accepts field:"value", field:value, field:prefix*, field:(a OR b) and AND between terms)`,
+      `${message} (the emulator accepts field:"value", field:value, field:prefix*, field:(a OR b), date:[A TO B] and AND between terms)`,
     );
   });
 
@@ -163,6 +169,15 @@ describe("parsing the user search subset", () => {
     ["email:a@b.test AND", "Invalid query: AND without a term after it"],
     ["AND email:a@b.test", "Invalid query: AND without a term before it"],
     ["blocked:yes", 'Invalid query: blocked is true or false, not "yes"'],
+    [
+      "updated_at:[2024-01-01 TO]",
+      "Invalid query: a range must read [A TO B] (brackets [ ] or { }, ends a date or *)",
+    ],
+    [
+      "updated_at:[yesterday TO *]",
+      'Invalid query: "yesterday" is not a date (2024, 2024-01, 2024-01-31 or ISO 8601)',
+    ],
+    ["updated_at:[2024-01-01 TO *]x", 'Invalid query: unexpected "x" after a value'],
   ])("refuses %s as malformed", (q, message) => {
     expect(refusalOf(q)).toBe(message);
   });
@@ -214,6 +229,37 @@ describe("matching users against a search", () => {
     expect(matches("user_metadata.addresses.city:Nice", user)).toBe(false);
     expect(matches("app_metadata.plan:Gold", user)).toBe(false);
     expect(matches("app_metadata.missing:x", user)).toBe(false);
+  });
+});
+
+describe("date ranges", () => {
+  const updatedAt = (updated_at: string) => storedUser({ updated_at });
+
+  it("square brackets include their ends, curly ones exclude them, * leaves an end open", () => {
+    const user = updatedAt("2024-03-10T12:00:00.000Z");
+    expect(matches("updated_at:[2024-03-10T12:00:00.000Z TO *]", user)).toBe(true);
+    expect(matches("updated_at:{2024-03-10T12:00:00.000Z TO *]", user)).toBe(false);
+    expect(matches("updated_at:[* TO 2024-03-10T12:00:00.000Z]", user)).toBe(true);
+    expect(matches("updated_at:[* TO 2024-03-10T12:00:00.000Z}", user)).toBe(false);
+    expect(matches("updated_at:[* TO *]", user)).toBe(true);
+  });
+
+  it("a date names a span as long as its precision, as Elasticsearch reads it", () => {
+    const user = updatedAt("2024-03-10T12:00:00.000Z");
+    expect(matches("updated_at:[2024-03-10 TO 2024-03-10]", user)).toBe(true);
+    expect(matches("updated_at:{2024-03-10 TO *]", user)).toBe(false);
+    expect(matches("updated_at:[2024-03 TO 2024-03]", user)).toBe(true);
+    expect(matches("updated_at:[2024 TO 2024]", user)).toBe(true);
+    expect(matches("updated_at:[* TO 2024-03-10}", user)).toBe(false);
+    expect(matches("updated_at:[2024-03-10T13:00+02:00 TO 2024-03-10T12:00Z]", user)).toBe(true);
+  });
+
+  it("combines with other terms, and a user without the date never matches", () => {
+    const user = storedUser({ updated_at: "2024-03-10T12:00:00.000Z", blocked: true });
+    expect(matches("updated_at:[2024-01-01 TO *] AND blocked:true", user)).toBe(true);
+    expect(matches("updated_at:[2024-01-01 TO *] blocked:false", user)).toBe(false);
+    expect(matches("last_login:[* TO *]", user)).toBe(false);
+    expect(matches("created_at:[2026 TO *]", user)).toBe(true);
   });
 });
 
@@ -275,7 +321,7 @@ describe("GET /api/v2/users?q=", () => {
         statusCode: 400,
         error: "Bad Request",
         message:
-          'Unsupported query: OR between different terms (the emulator accepts field:"value", field:value, field:prefix*, field:(a OR b) and AND between terms)',
+          'Unsupported query: OR between different terms (the emulator accepts field:"value", field:value, field:prefix*, field:(a OR b), date:[A TO B] and AND between terms)',
         errorCode: "invalid_query_string",
       },
     });
@@ -291,5 +337,60 @@ describe("GET /api/v2/users?q=", () => {
         errorCode: "invalid_query_string",
       },
     });
+  });
+
+  it("an importer walks updated_at ranges in updated_at order, and an update moves a user to the end", async () => {
+    const batch = `import-${Date.now()}`;
+    const created: string[] = [];
+    for (const name of ["first", "second", "third"]) {
+      const user = await users.create({
+        connection: "Username-Password-Authentication",
+        email: `${name}-${batch}@example.test`,
+        password: "Search-test-pass-1",
+        app_metadata: { batch },
+      });
+      created.push(user.user_id!);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // distinct updated_at milliseconds
+    }
+    const since = async (bound: string) =>
+      (
+        await users.list({
+          q: `updated_at:${bound} AND app_metadata.batch:"${batch}"`,
+          sort: "updated_at:1",
+          search_engine: "v3",
+        })
+      ).data;
+
+    const all = await since("[* TO *]");
+    expect(all.map((user) => user.user_id)).toEqual(created);
+    const afterFirst = await since(`{${all[0]!.updated_at} TO *]`);
+    expect(afterFirst.map((user) => user.user_id)).toEqual(created.slice(1));
+
+    await users.update(created[0]!, { user_metadata: { seen: true } });
+    const changed = await since(`{${all[2]!.updated_at} TO *]`);
+    expect(changed.map((user) => user.user_id)).toEqual([created[0]]);
+    const untilLast = await since(`[* TO ${all[2]!.updated_at}]`);
+    expect(untilLast.map((user) => user.user_id)).toEqual(created.slice(1));
+  });
+
+  it("pages reach Auth0's first 1000 results and no further", async () => {
+    expect((await users.list({ page: 9, per_page: 100 })).data).toEqual([]);
+    expect((await users.list({ page: 19, per_page: 50 })).data).toEqual([]);
+    for (const [page, per_page] of [
+      [10, 100],
+      [20, 50],
+    ] as const) {
+      expect(await sdkRefusal(users.list({ page, per_page }))).toEqual({
+        statusCode: 400,
+        body: {
+          statusCode: 400,
+          error: "Bad Request",
+          message:
+            "You can only page through the first 1000 records. " +
+            "See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation",
+          errorCode: "invalid_paging",
+        },
+      });
+    }
   });
 });

@@ -70,6 +70,7 @@ async function partnerActingForAcmeAdmin(acmeAdmin: string): Promise<string> {
     scope: TENANT_SCOPES,
     subject_type: "user",
   });
+  await stack.syncDirectory();
   const enabled = await stack.graphql(
     `mutation($id: ID!, $scopes: [String!]!) { enableIntegration(partnerId: $id, scopes: $scopes) { status } }`,
     { authorization: acmeAdmin, variables: { id: partner.clientId, scopes: TENANT_SCOPES } },

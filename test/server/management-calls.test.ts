@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basic, bearer, startStack, type EmulatorStats, type Stack } from "../support/stack.js";
+import { partnerTokensFor } from "../support/partner-login.js";
+import {
+  basic,
+  bearer,
+  GATEHOUSE_API,
+  startStack,
+  type EmulatorStats,
+  type Stack,
+} from "../support/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -44,8 +52,18 @@ describe("what Gatehouse costs Auth0", () => {
     expect(exchanges(await stack.stats(), "globex-backend")).toBe(1);
   });
 
-  it("20 concurrent first requests with a new client's token look the client up once", async () => {
-    const token = await stack.clientToken("acme-backend", "acme-backend-secret");
+  it("20 concurrent first requests with the token of a client the directory does not know look it up once", async () => {
+    // Made in the dashboard after Gatehouse's import: the directory learns of it from its first token.
+    const { clients, clientGrants } = stack.management();
+    const created = await clients.create({
+      name: "Acme reporting",
+      app_type: "non_interactive",
+      grant_types: ["client_credentials"],
+      client_metadata: { tenant_id: "org_acme" },
+    });
+    const clientId = String(created.client_id);
+    await clientGrants.create({ client_id: clientId, audience: GATEHOUSE_API, scope: ["read:users"] });
+    const token = await stack.clientToken(clientId, String(created.client_secret));
     await stack.resetStats();
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -53,7 +71,14 @@ describe("what Gatehouse costs Auth0", () => {
       ),
     );
     expect(responses.every((response) => response.status === 200)).toBe(true);
-    expect((await stack.stats()).management["GET /api/v2/clients/:id"]).toBe(1);
+    expect((await stack.stats()).management).toEqual({
+      "GET /api/v2/clients/:id": 1,
+      "GET /api/v2/client-grants": 1,
+    });
+    // And then it is known: the next request asks Auth0 nothing.
+    await stack.resetStats();
+    expect((await stack.graphql("{ viewer { kind } }", { authorization: bearer(token) })).status).toBe(200);
+    expect(managementCalls(await stack.stats())).toBe(0);
   });
 
   it("50 requests with a wrong secret cost at most a handful of token requests", async () => {
@@ -94,8 +119,55 @@ describe("what Gatehouse costs Auth0", () => {
     expect(nodes.filter((node) => node.roles.includes("member"))).toHaveLength(49);
     const callsForFifty = managementCalls(await stack.stats());
 
-    expect(callsForFifty).toBe(callsForFive);
-    // the members with their roles (one page), one user search, and the one partner's consents
-    expect(callsForFifty).toBe(3);
+    // Every read is answered from the directory.
+    expect(callsForFive).toBe(0);
+    expect(callsForFifty).toBe(0);
+  });
+
+  it("200 mixed reads by users, API keys and a partner make no Management call once warm", async () => {
+    const acmeAdmin = bearer(await stack.userToken("admin@acme.test"));
+    const enabled = await stack.graphql(
+      'mutation { enableIntegration(partnerId: "initech-cms", scopes: ["read:users"]) { id } }',
+      { authorization: acmeAdmin },
+    );
+    const integrationId = (enabled.body.data?.enableIntegration as { id: string }).id;
+    const partner = bearer(
+      (await partnerTokensFor(stack.emulator, "member@acme.test", "read:users")).accessToken,
+    );
+    const callers = [
+      acmeAdmin,
+      bearer(await stack.userToken("manager@acme.test")),
+      bearer(await stack.userToken("member@globex.test")),
+      bearer(await stack.userToken("consultant@example.test", { organization: "org_globex" })),
+      bearer(await stack.userToken("operator@gatehouse.test")),
+      basic("acme-backend", "acme-backend-secret"),
+      bearer(await stack.clientToken("globex-backend", "globex-backend-secret")),
+      partner,
+    ];
+    const reads = [
+      "{ viewer { kind permissions tenant { name plan } user { email roles } } }",
+      '{ users(search: "m", first: 2) { totalCount nodes { id email roles } pageInfo { endCursor } } }',
+      "{ users(first: 50) { nodes { id name blocked lastLogin roles tenant { id } integrations { id } } } }",
+      '{ user(id: "auth0|acme-member") { email roles } }',
+      '{ user(id: "auth0|nobody") { id } }',
+      "{ tenant { name apiKeys { id name scopes createdBy { id } } integrations { id status partner { name } } } }",
+      "{ tenants(first: 10) { totalCount nodes { id users(first: 5) { totalCount } } } }",
+      "{ partners { id scopes } }",
+      `{ integration(id: "${integrationId}") { status enabledBy { id } tenant { id } } }`,
+    ];
+    const run = async () => {
+      for (let i = 0; i < 200; i += 1) {
+        const response = await stack.graphql(reads[i % reads.length] ?? "", {
+          authorization: callers[Math.floor(i / reads.length) % callers.length] ?? "",
+        });
+        expect(response.status).toBe(200);
+      }
+    };
+    await run(); // warm: API-key exchanges, verified tokens
+    await stack.resetStats();
+    await run();
+    const stats = await stack.stats();
+    expect(managementCalls(stats)).toBe(0);
+    expect(stats.tokenRequests).toEqual({});
   });
 });

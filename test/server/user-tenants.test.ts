@@ -30,6 +30,8 @@ async function createPerson(memberRoles: Record<string, string[]>): Promise<{ id
     await organizations.members.create(tenantId, { members: [id] });
     if (roles.length > 0) await organizations.members.roles.assign(tenantId, id, { roles });
   }
+  // Made straight in Auth0 (no event stream here): the directory's pass brings them in.
+  await stack.syncDirectory();
   return { id, email };
 }
 
@@ -255,9 +257,12 @@ describe("one account, separate memberships", () => {
       { authorization: globexAdmin },
     );
     const globexIntegration = (enabled.body.data?.enableIntegration as { id: string }).id;
-    await partnerTokensFor(stack.emulator, "consultant@example.test", "read:users", {
+    const partner = await partnerTokensFor(stack.emulator, "consultant@example.test", "read:users", {
       organization: "org_globex",
     });
+    // The partner acts for the consultant; Gatehouse learns of the consent from that first request.
+    const acting = await stack.graphql("{ viewer { kind } }", { authorization: bearer(partner.accessToken) });
+    expect(acting.body).toEqual({ data: { viewer: { kind: "PARTNER" } } });
 
     const fromGlobex = await stack.graphql('{ user(id: "auth0|consultant") { integrations { id } } }', {
       authorization: globexAdmin,

@@ -5,6 +5,7 @@ import { ClientsClient } from "auth0/clients";
 import { OrganizationsClient } from "auth0/organizations";
 import { UsersClient } from "auth0/users";
 import { clientCredentialsToken, organizationLogin } from "../../src/dev/login.js";
+import { registerEventStream } from "../../src/directory/event-stream.js";
 import type { Stats as EmulatorStats } from "../../src/emulator/controls.js";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
 
@@ -37,6 +38,8 @@ export interface Stack {
   userToken(email: string, options?: UserTokenOptions): Promise<string>;
   /** A tenant app's client-credentials token. */
   clientToken(clientId: string, clientSecret: string, extra?: Record<string, string>): Promise<string>;
+  /** Runs a directory full pass now: what a test changed straight in Auth0 is then in Gatehouse's directory. */
+  syncDirectory(): Promise<void>;
   /** The emulator's Management API as Auth0 tenant admins use it: the real SDK's clients. */
   management(): {
     users: UsersClient;
@@ -72,6 +75,9 @@ function seededTenantOf(email: string): string | null {
 
 export const SPA_CALLBACK = "http://127.0.0.1:4000/callback";
 
+/** The bearer secret the tests' event streams deliver with. */
+export const EVENTS_TOKEN = "test-events-secret-0123456789abcdef0123456789";
+
 export function basic(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
 }
@@ -94,19 +100,37 @@ async function tokenFrom(emulator: RunningEmulator, fields: Record<string, strin
 
 /** An emulator and a Gatehouse in front of it, both on free ports, for one test file. */
 export async function startStack(
-  options: { emulator?: EmulatorOptions; gatehouse?: Partial<GatehouseOptions> } = {},
+  options: {
+    emulator?: EmulatorOptions;
+    gatehouse?: Partial<GatehouseOptions>;
+    /** Register an Auth0 event stream delivering to this Gatehouse's webhook, as `npm start` does. */
+    events?: boolean;
+  } = {},
 ): Promise<Stack> {
   const emulator = await startEmulator({ port: 0, ...options.emulator });
+  const eventsToken = options.events ? EVENTS_TOKEN : options.gatehouse?.eventsToken;
   const gatehouse = await createGatehouse({
     issuer: emulator.issuer,
     audience: GATEHOUSE_API,
     clientId: "gatehouse-server",
     clientSecret: "gatehouse-server-secret",
+    // Tests run a pass when they need one; a background timer would make call counts depend on timing.
+    directory: { fullPassIntervalMs: 3_600_000, changedUsersIntervalMs: 3_600_000 },
     ...options.gatehouse,
+    ...(eventsToken ? { eventsToken } : {}),
   });
+  await gatehouse.ready;
   await gatehouse.app.listen({ port: 0, host: "127.0.0.1" });
   const port = (gatehouse.app.server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  if (options.events) {
+    await registerEventStream({
+      issuer: emulator.issuer,
+      token: gatehouse.managementToken,
+      webhookUrl: `${url}/auth0/events`,
+      secret: EVENTS_TOKEN,
+    });
+  }
 
   return {
     emulator,
@@ -146,6 +170,10 @@ export async function startStack(
         audience: GATEHOUSE_API,
         ...extra,
       }),
+    async syncDirectory() {
+      if (!(await gatehouse.directory.leasedPass()))
+        throw new Error("another pass holds the directory's lease");
+    },
     management() {
       const token = async () =>
         (

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { EmulatorContext } from "../context.js";
 import { registerClientGrantRoutes } from "./client-grants.js";
 import { registerClientRoutes } from "./clients.js";
+import { registerEventStreamRoutes } from "./event-streams.js";
 import { registerUserGrantRoutes } from "./grants.js";
 import { registerOrganizationRoutes } from "./organizations.js";
 import { registerResourceServerRoutes } from "./resource-servers.js";
@@ -17,4 +18,5 @@ export function registerManagementApi(app: FastifyInstance, ctx: EmulatorContext
   registerClientGrantRoutes(app, ctx);
   registerUserGrantRoutes(app, ctx);
   registerResourceServerRoutes(app, ctx);
+  registerEventStreamRoutes(app, ctx);
 }

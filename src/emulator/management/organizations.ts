@@ -42,6 +42,16 @@ function toOrganization(org: StoredOrganization): Management.GetOrganizationResp
   };
 }
 
+/** An organization as `organization.*` events carry it (the SDK's `EventStreamCloudEventOrgCreatedObject`). */
+function toEventOrganization(org: StoredOrganization): Record<string, unknown> {
+  return {
+    id: org.id,
+    name: org.name,
+    ...(org.display_name ? { display_name: org.display_name } : {}),
+    metadata: { ...org.metadata },
+  };
+}
+
 /** A client grant as the organization's list shows it: Auth0 leaves `subject_type` out there. */
 function toOrganizationClientGrant(grant: StoredClientGrant): Management.OrganizationClientGrant {
   return {
@@ -127,6 +137,21 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
     return member;
   }
 
+  /** The SDK's `EventStreamCloudEventOrgMemberRoleAssignedObject`: the organization by id only. */
+  function publishMemberRoleEvent(
+    type: "organization.member.role.assigned" | "organization.member.role.deleted",
+    orgId: string,
+    userId: string,
+    roleId: string,
+  ): void {
+    const role = store.data.roles[roleId];
+    ctx.events.publish(type, {
+      organization: { id: orgId },
+      user: { user_id: userId },
+      role: { id: roleId, name: role?.name ?? roleId },
+    });
+  }
+
   // --- organizations -------------------------------------------------------------------------------------
 
   app.get(
@@ -181,6 +206,7 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
       store.data.organizations[org.id] = org;
       store.data.members[org.id] = [];
       store.data.memberRoles[org.id] = {};
+      ctx.events.publish("organization.created", toEventOrganization(org));
       return reply.code(201).send(toOrganization(org));
     },
   );
@@ -202,6 +228,7 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
       if (thirdPartyAccess !== undefined) org.third_party_client_access = thirdPartyAccess;
       if (displayName !== undefined) org.display_name = displayName;
       if (metadata !== undefined) org.metadata = mergeStringMap(org.metadata, metadata);
+      ctx.events.publish("organization.updated", toEventOrganization(org));
       return toOrganization(org);
     },
   );
@@ -215,6 +242,7 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
       delete store.data.members[org.id];
       delete store.data.memberRoles[org.id];
       delete store.data.organizationClientGrants[org.id];
+      ctx.events.publish("organization.deleted", toEventOrganization(org));
       return reply.code(204).send();
     },
   );
@@ -255,7 +283,14 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
       const userIds = requiredIdList(payloadOf(request.body), "members");
       const unknown = userIds.filter((userId) => !store.data.users[userId]);
       if (unknown.length > 0) throw badRequest(`One or more users do not exist: ${unknown.join(", ")}`);
-      store.data.members[org.id] = [...new Set([...membersOf(org.id), ...userIds])];
+      const joining = [...new Set(userIds)].filter((userId) => !membersOf(org.id).includes(userId));
+      store.data.members[org.id] = [...membersOf(org.id), ...joining];
+      for (const userId of joining) {
+        ctx.events.publish("organization.member.added", {
+          organization: { id: org.id, name: org.name },
+          user: { user_id: userId },
+        });
+      }
       return reply.code(204).send();
     },
   );
@@ -266,8 +301,15 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
     async (request, reply) => {
       const org = findOrganization(request.params.id);
       const leaving = requiredIdList(payloadOf(request.body), "members");
+      const removed = membersOf(org.id).filter((userId) => leaving.includes(userId));
       store.data.members[org.id] = membersOf(org.id).filter((userId) => !leaving.includes(userId));
       for (const userId of leaving) delete store.data.memberRoles[org.id]?.[userId];
+      for (const userId of removed) {
+        ctx.events.publish("organization.member.deleted", {
+          organization: { id: org.id, name: org.name },
+          user: { user_id: userId },
+        });
+      }
       return reply.code(204).send();
     },
   );
@@ -305,6 +347,9 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
         );
       }
       setMemberRoles(org.id, request.params.user_id, assigned);
+      for (const roleId of assigned.filter((roleId) => !current.includes(roleId))) {
+        publishMemberRoleEvent("organization.member.role.assigned", org.id, request.params.user_id, roleId);
+      }
       return reply.code(204).send();
     },
   );
@@ -322,6 +367,9 @@ export function registerOrganizationRoutes(app: FastifyInstance, ctx: EmulatorCo
         request.params.user_id,
         current.filter((roleId) => !removed.includes(roleId)),
       );
+      for (const roleId of current.filter((roleId) => removed.includes(roleId))) {
+        publishMemberRoleEvent("organization.member.role.deleted", org.id, request.params.user_id, roleId);
+      }
       return reply.code(204).send();
     },
   );

@@ -25,12 +25,26 @@ export function booleanParam(query: Query, name: string, fallback: boolean): boo
 
 /**
  * Auth0's offset paging: `page` (from 0) and `per_page` (default 50, at most 100). With `include_totals=true`
- * the answer is `{ start, limit, length, total, <key>: [...] }`, otherwise the bare array.
+ * the answer is `{ start, limit, length, total, <key>: [...] }`, otherwise the bare array. With a
+ * `resultWindow`, a page reaching past that many results is refused, as Auth0's user search refuses one
+ * past its first 1000.
  */
-export function offsetPage<T>(items: T[], query: Query, key: string): unknown {
+export function offsetPage<T>(
+  items: T[],
+  query: Query,
+  key: string,
+  { resultWindow }: { resultWindow?: number } = {},
+): unknown {
   const page = integer(query, "page", 0, 100_000);
   const perPage = integer(query, "per_page", 50, 100);
   const start = page * perPage;
+  if (resultWindow !== undefined && start + perPage > resultWindow) {
+    throw badRequest(
+      `You can only page through the first ${resultWindow} records. ` +
+        "See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation",
+      "invalid_paging",
+    );
+  }
   const slice = items.slice(start, start + perPage);
   if (!booleanParam(query, "include_totals", false)) return slice;
   return { start, limit: perPage, length: slice.length, total: items.length, [key]: slice };

@@ -6,12 +6,14 @@
  *   field:value          exact match
  *   field:value*         prefix match
  *   field:(a OR "b" …)   any of the values (each exact, or a prefix with a trailing `*`)
+ *   date:[A TO B]        a date range: `[`/`]` inclusive, `{`/`}` exclusive, `*` an open end
  *   term AND term        both (a space between terms means AND too)
  *
  * over `user_id`, `email`, `name`, `nickname`, `email_verified`, `blocked`, `identities.connection` and
- * dotted `app_metadata.x` / `user_metadata.x` paths. Anything else (OR between different terms, NOT, ranges,
- * fuzzy or boosted terms, wildcards that are not a trailing `*`, free text, unknown fields, unbalanced
- * quotes or parentheses) is refused with an `InvalidUserSearch`. A filter is never dropped: dropping one
+ * dotted `app_metadata.x` / `user_metadata.x` paths, and ranges over the dates `created_at`, `updated_at`
+ * and `last_login`. Anything else (OR between different terms, NOT, other ranges, fuzzy or boosted terms,
+ * wildcards that are not a trailing `*`, free text, unknown fields, unbalanced quotes or parentheses) is
+ * refused with an `InvalidUserSearch`. A filter is never dropped: dropping one
  * would widen the answer, and callers use the search to keep one tenant's users from another's.
  */
 import type { StoredUser } from "../model.js";
@@ -21,10 +23,12 @@ export class InvalidUserSearch extends Error {}
 
 export type ProfileField = "user_id" | "email" | "name" | "nickname" | "identities.connection";
 export type BooleanField = "email_verified" | "blocked";
+export type DateField = "created_at" | "updated_at" | "last_login";
 
 export type SearchField =
   | { kind: "profile"; name: ProfileField }
   | { kind: "boolean"; name: BooleanField }
+  | { kind: "date"; name: DateField }
   | { kind: "metadata"; root: "app_metadata" | "user_metadata"; path: string[] };
 
 export interface SearchValue {
@@ -33,10 +37,22 @@ export interface SearchValue {
 }
 
 /** One `field:…` term: the user's field must match one of the values. */
-export interface SearchTerm {
+export interface ValueTerm {
   field: SearchField;
   anyOf: SearchValue[];
 }
+
+/**
+ * A date range `[A TO B]`, as epoch milliseconds: the value must be at or after `from` and before `until`;
+ * an open end is absent.
+ */
+export interface RangeTerm {
+  field: { kind: "date"; name: DateField };
+  from?: number;
+  until?: number;
+}
+
+export type SearchTerm = ValueTerm | RangeTerm;
 
 /** Every term must hold; no terms means every user. */
 export interface UserSearch {
@@ -51,11 +67,13 @@ const PROFILE_FIELDS: readonly ProfileField[] = [
   "identities.connection",
 ];
 const BOOLEAN_FIELDS: readonly BooleanField[] = ["email_verified", "blocked"];
+const DATE_FIELDS: readonly DateField[] = ["created_at", "updated_at", "last_login"];
 /** Auth0 searches its normalized profile fields case-insensitively, everything else case-sensitively. */
 const CASE_INSENSITIVE_FIELDS: readonly ProfileField[] = ["email", "name", "nickname"];
 
 const SUBSET =
-  'the emulator accepts field:"value", field:value, field:prefix*, field:(a OR b) and AND between terms';
+  'the emulator accepts field:"value", field:value, field:prefix*, field:(a OR b), date:[A TO B] ' +
+  "and AND between terms";
 
 function unsupported(what: string): InvalidUserSearch {
   return new InvalidUserSearch(`Unsupported query: ${what} (${SUBSET})`);
@@ -71,6 +89,9 @@ function resolveField(name: string): SearchField {
   }
   if ((BOOLEAN_FIELDS as readonly string[]).includes(name)) {
     return { kind: "boolean", name: name as BooleanField };
+  }
+  if ((DATE_FIELDS as readonly string[]).includes(name)) {
+    return { kind: "date", name: name as DateField };
   }
   const [root, ...path] = name.split(".");
   if ((root === "app_metadata" || root === "user_metadata") && path.length > 0 && path.every(Boolean)) {
@@ -159,9 +180,35 @@ class QueryReader {
     if (colon === -1) throw unsupported(`free text without a field (${JSON.stringify(word)})`);
     const field = resolveField(word.slice(0, colon));
     this.position += colon + 1;
+    if (this.peek() === "[" || this.peek() === "{") {
+      if (field.kind !== "date") throw unsupported(`a range on ${fieldName(field)} (ranges work on dates)`);
+      return this.readRange(field);
+    }
+    if (field.kind === "date") throw unsupported(`${field.name} other than as a range [A TO B]`);
     const anyOf = this.peek() === "(" ? this.readGroup() : [this.readValue(false)];
     for (const value of anyOf) checkValueFits(field, value);
     return { field, anyOf };
+  }
+
+  /**
+   * `[A TO B]` after a date field, each bracket inclusive (`[`, `]`) or exclusive (`{`, `}`), each end a
+   * date or `*`. As in Elasticsearch, which Auth0's search v3 runs on, a date names a span as long as its
+   * precision: `[2024-01 TO 2024-02]` is all of January and February, `{2024-01-01 TO *]` starts the next day.
+   */
+  private readRange(field: RangeTerm["field"]): RangeTerm {
+    const rest = this.text.slice(this.position);
+    const match = /^([[{])\s*(\S+)\s+TO\s+(\S+?)\s*([\]}])/.exec(rest);
+    if (!match) throw malformed(`a range must read [A TO B] (brackets [ ] or { }, ends a date or *)`);
+    const [whole, open, low = "", high = "", close] = match;
+    this.position += whole.length;
+    this.requireTermEnd(false);
+    const lower = low === "*" ? undefined : dateSpan(low);
+    const upper = high === "*" ? undefined : dateSpan(high);
+    return {
+      field,
+      ...(lower ? { from: open === "[" ? lower.start : lower.end } : {}),
+      ...(upper ? { until: close === "]" ? upper.end : upper.start } : {}),
+    };
   }
 
   /** `(a OR b OR …)` after a field. */
@@ -251,6 +298,38 @@ class QueryReader {
   }
 }
 
+function fieldName(field: SearchField): string {
+  return field.kind === "metadata" ? [field.root, ...field.path].join(".") : field.name;
+}
+
+const DATE =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+
+/**
+ * The span of time a date in a range names, `[start, end)` in epoch milliseconds: `2024` is the year,
+ * `2024-03-01` the day, `2024-03-01T10:00Z` the minute. Dates without a zone are UTC.
+ */
+function dateSpan(text: string): { start: number; end: number } {
+  const unquoted = text.replace(/^"(.*)"$/, "$1");
+  const match = DATE.exec(unquoted);
+  if (!match)
+    throw malformed(`${JSON.stringify(text)} is not a date (2024, 2024-01, 2024-01-31 or ISO 8601)`);
+  const [, year, month, day, hour, minute, second, fraction, zone] = match;
+  const parts = [year, month ?? "01", day ?? "01"].join("-");
+  const time = `${hour ?? "00"}:${minute ?? "00"}:${second ?? "00"}.${(fraction ?? "0").padEnd(3, "0")}`;
+  const start = Date.parse(`${parts}T${time}${zone ?? "Z"}`);
+  if (Number.isNaN(start)) throw malformed(`${JSON.stringify(text)} is not a date`);
+  const date = new Date(start);
+  if (fraction !== undefined) return { start, end: start + 1 };
+  if (second !== undefined) return { start, end: start + 1000 };
+  if (minute !== undefined) return { start, end: start + 60_000 };
+  if (day !== undefined) return { start, end: start + 86_400_000 };
+  if (month !== undefined) {
+    return { start, end: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
+  }
+  return { start, end: Date.UTC(date.getUTCFullYear() + 1, 0, 1) };
+}
+
 /** Refuses values a field cannot take, as Auth0 does (no wildcards on user_metadata, booleans are booleans). */
 function checkValueFits(field: SearchField, value: SearchValue): void {
   if (field.kind === "boolean") {
@@ -292,7 +371,15 @@ function profileValue(user: StoredUser, field: ProfileField): string {
   return field === "identities.connection" ? user.connection : user[field];
 }
 
+function rangeHolds(user: StoredUser, term: RangeTerm): boolean {
+  const value = user[term.field.name];
+  if (value === undefined) return false;
+  const time = Date.parse(value);
+  return (term.from === undefined || time >= term.from) && (term.until === undefined || time < term.until);
+}
+
 function termHolds(user: StoredUser, term: SearchTerm): boolean {
+  if (!("anyOf" in term)) return rangeHolds(user, term);
   const { field } = term;
   switch (field.kind) {
     case "profile": {
@@ -302,6 +389,8 @@ function termHolds(user: StoredUser, term: SearchTerm): boolean {
     }
     case "boolean":
       return term.anyOf.some((value) => String(user[field.name]) === value.text);
+    case "date":
+      return false; // dates are searched by range only; the parser refuses anything else
     case "metadata": {
       const found = metadataValues(user[field.root], field.path);
       return term.anyOf.some((value) =>

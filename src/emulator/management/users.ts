@@ -79,6 +79,12 @@ const SORTABLE_FIELDS = [
 ] as const;
 type SortableField = (typeof SORTABLE_FIELDS)[number];
 
+/**
+ * "This endpoint never returns a total of more than 1000 users with the same search criteria, even with
+ * paging" (Auth0, _Retrieve Users with the Get Users Endpoint_): an importer walks ranges of `updated_at`.
+ */
+const USER_SEARCH_RESULT_WINDOW = 1000;
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function noSuchUser(): ManagementError {
@@ -279,6 +285,7 @@ export function registerUsersRoutes(app: FastifyInstance, ctx: EmulatorContext):
       users.map((user) => selectFields(toAuth0User(user), query)),
       query,
       "users",
+      { resultWindow: USER_SEARCH_RESULT_WINDOW },
     );
   });
 
@@ -319,6 +326,7 @@ export function registerUsersRoutes(app: FastifyInstance, ctx: EmulatorContext):
       logins_count: 0,
     };
     store.data.users[userId] = user;
+    ctx.events.publish("user.created", toAuth0User(user));
     return reply.code(201).send(toAuth0User(user));
   });
 
@@ -369,6 +377,7 @@ export function registerUsersRoutes(app: FastifyInstance, ctx: EmulatorContext):
       if (changes.user_metadata)
         user.user_metadata = mergeMetadata(user.user_metadata, changes.user_metadata);
       user.updated_at = new Date().toISOString();
+      ctx.events.publish("user.updated", toAuth0User(user));
       return toAuth0User(user);
     },
   );
@@ -378,7 +387,11 @@ export function registerUsersRoutes(app: FastifyInstance, ctx: EmulatorContext):
     "/api/v2/users/:id",
     { preHandler: requireScopes(ctx, "delete:users") },
     async (request, reply) => {
+      const user = store.data.users[request.params.id];
       store.deleteUser(request.params.id);
+      if (user) {
+        ctx.events.publish("user.deleted", { ...toAuth0User(user), deleted_at: new Date().toISOString() });
+      }
       return reply.code(204).send();
     },
   );

@@ -1,0 +1,455 @@
+import type Keyv from "keyv";
+import { collect, type Auth0Management } from "../auth0/management.js";
+import { statusOf } from "../auth0/upstream.js";
+import type { DirectoryMembership, DirectoryRepository, DirectoryUser } from "../store/directory.js";
+import {
+  grantScopesByClient,
+  toDirectoryClient,
+  toDirectoryConsent,
+  toDirectoryTenant,
+  toDirectoryUser,
+} from "./mapping.js";
+
+/** Auth0 returns at most 1,000 results of one user search, however it is paged. */
+const SEARCH_CAP = 1000;
+const PAGE = 100;
+/** How long a look-up that found nothing is remembered, so a token for a deleted user cannot spend Auth0's limit. */
+const MISS_TTL_MS = 60_000;
+/** A user search over a time range this short that still exceeds the cap is read by creation time instead. */
+const EARLIEST = "1970-01-01T00:00:00.000Z";
+
+/** Where a pass stands: `done` of `total` objects of one phase (tenants, users). */
+export interface PassProgress {
+  phase: "tenants" | "users";
+  done: number;
+  total: number;
+}
+
+export type ProgressListener = (progress: PassProgress) => void;
+
+export interface DirectorySyncOptions {
+  /** The Gatehouse API: the audience of the client grants and consents the directory keeps. */
+  audience: string;
+  now?: () => Date;
+}
+
+/** What the last full pass did, for operators (a GraphQL field and a log line per pass). */
+export interface PassReport {
+  startedAt: string;
+  finishedAt: string;
+  tenants: number;
+  memberships: number;
+  users: number;
+  clients: number;
+  managementCalls: number;
+}
+
+/** The midpoint of two ISO instants, to split a user search that exceeds Auth0's cap. */
+function midpoint(from: string, to: string): string {
+  return new Date((Date.parse(from) + Date.parse(to)) / 2).toISOString();
+}
+
+/**
+ * Keeps Gatehouse's directory in step with Auth0 from Auth0's side: the import and the paced full pass
+ * (reconciliation), the search for users changed since the last look, and just-in-time look-ups of what the
+ * directory cannot know yet. Writes made through Gatehouse reach the directory in the domain services.
+ */
+export class DirectorySync {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly now: () => Date;
+
+  constructor(
+    /** Paced: spends at most a share of each rate-limit bucket. */
+    private readonly paced: Auth0Management,
+    /** Unpaced: for just-in-time look-ups and repairs, which a request is waiting for. */
+    private readonly live: Auth0Management,
+    private readonly directory: DirectoryRepository,
+    private readonly cache: Keyv,
+    private readonly options: DirectorySyncOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  /** Concurrent look-ups of one thing share one Auth0 round trip. */
+  private merged<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = this.inFlight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const loading = load().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, loading);
+    return loading;
+  }
+
+  // --- just in time ---------------------------------------------------------------------------------------
+
+  /**
+   * A user the directory does not know (a sign-up a moment ago), read from Auth0 with their memberships and
+   * roles. Null when Auth0 has no such user; a miss is remembered briefly on every instance.
+   */
+  learnUser(userId: string): Promise<DirectoryUser | null> {
+    return this.merged(`user:${userId}`, async () => {
+      if (await this.cache.get(`directory-miss:user:${userId}`)) return null;
+      const user = await this.readUser(this.live, userId);
+      if (!user) await this.cache.set(`directory-miss:user:${userId}`, true, MISS_TTL_MS);
+      return user;
+    });
+  }
+
+  /**
+   * Whether a user the directory knows is a member of a tenant it has no membership for (an invitation
+   * accepted a moment ago): asked of Auth0 once, the answer written to the directory.
+   */
+  learnMembership(tenantId: string, userId: string): Promise<DirectoryMembership | null> {
+    return this.merged(`membership:${tenantId}:${userId}`, async () => {
+      const missKey = `directory-miss:membership:${tenantId}:${userId}`;
+      if (await this.cache.get(missKey)) return null;
+      const time = this.stamp();
+      try {
+        const roles = await collect(
+          await this.live.organizations.members.roles.list(tenantId, userId, { per_page: PAGE }),
+        );
+        const membership = {
+          tenantId,
+          userId,
+          roleNames: roles.map((role) => String(role.name)).sort(),
+          sourceTime: time,
+        };
+        await this.directory.upsertMembership(membership);
+        return membership;
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+        await this.cache.set(missKey, true, MISS_TTL_MS);
+        return null;
+      }
+    });
+  }
+
+  /** A client the directory does not know (an application created in the dashboard a moment ago). */
+  learnClient(clientId: string) {
+    return this.merged(`client:${clientId}`, async () => {
+      const missKey = `directory-miss:client:${clientId}`;
+      if (await this.cache.get(missKey)) return null;
+      const client = await this.readClient(this.live, clientId);
+      if (!client) await this.cache.set(missKey, true, MISS_TTL_MS);
+      return client;
+    });
+  }
+
+  /**
+   * A user's consents to a partner the directory does not hold yet: Auth0 records a consent during the login,
+   * which no event announces, so the partner's first request with it is where Gatehouse learns of it.
+   */
+  async learnConsent(userId: string, clientId: string): Promise<void> {
+    const known = await this.directory.consentsOfUser(userId);
+    if (known.some((consent) => consent.clientId === clientId)) return;
+    await this.merged(`consent:${userId}:${clientId}`, async () => {
+      const missKey = `directory-miss:consent:${userId}:${clientId}`;
+      if (await this.cache.get(missKey)) return;
+      const grants = await collect(
+        await this.live.userGrants.list({ user_id: userId, client_id: clientId, per_page: PAGE }),
+      );
+      for (const grant of grants)
+        await this.directory.upsertConsent(toDirectoryConsent(grant as Record<string, unknown>));
+      if (grants.length === 0) await this.cache.set(missKey, true, MISS_TTL_MS);
+    });
+  }
+
+  // --- repairs: after Gatehouse changed Auth0 but could not write the directory ----------------------------
+
+  /** Re-reads a user (and their memberships) from Auth0 into the directory; deletes them if Auth0 has none. */
+  async repairUser(userId: string): Promise<void> {
+    await this.readUser(this.live, userId);
+  }
+
+  async repairClient(clientId: string): Promise<void> {
+    await this.readClient(this.live, clientId);
+  }
+
+  async repairMembership(tenantId: string, userId: string): Promise<void> {
+    await this.cache.delete(`directory-miss:membership:${tenantId}:${userId}`);
+    const membership = await this.learnMembership(tenantId, userId);
+    if (!membership) await this.directory.removeMembership(tenantId, userId, this.stamp());
+  }
+
+  private async readUser(management: Auth0Management, userId: string): Promise<DirectoryUser | null> {
+    const time = this.stamp();
+    let found;
+    try {
+      found = await management.users.get(userId);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+      await this.directory.deleteUser(userId, time);
+      return null;
+    }
+    const [platformRoles, organizations] = await Promise.all([
+      collect(await management.users.roles.list(userId, { per_page: PAGE })),
+      collect(await management.users.organizations.list(userId, { per_page: PAGE })),
+    ]);
+    const user = toDirectoryUser(
+      found,
+      platformRoles.map((role) => String(role.name)),
+      time,
+    );
+    await this.directory.upsertUser(user);
+    for (const organization of organizations) {
+      const tenantId = String(organization.id);
+      await this.directory.upsertTenant(toDirectoryTenant(organization, time));
+      const roles = await collect(
+        await management.organizations.members.roles.list(tenantId, userId, { per_page: PAGE }),
+      );
+      await this.directory.upsertMembership({
+        tenantId,
+        userId,
+        roleNames: roles.map((role) => String(role.name)).sort(),
+        sourceTime: time,
+      });
+    }
+    return user;
+  }
+
+  private async readClient(management: Auth0Management, clientId: string) {
+    const time = this.stamp();
+    let found;
+    try {
+      found = await management.clients.get(clientId);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+      await this.directory.deleteClient(clientId, time);
+      return null;
+    }
+    const grants = await collect(
+      await management.clientGrants.list({
+        client_id: clientId,
+        audience: this.options.audience,
+        take: PAGE,
+      }),
+    );
+    const client = toDirectoryClient(
+      found,
+      grantScopesByClient(grants).get(clientId) ?? { scopes: [], userScopes: [] },
+      time,
+    );
+    await this.directory.upsertClient(client);
+    return client;
+  }
+
+  // --- the full pass ---------------------------------------------------------------------------------------
+
+  /**
+   * Reads what the directory mirrors from Auth0, paced, and makes the directory match: roles, organizations
+   * and their members with member roles, clients with their grants, consents, and users (all of them when
+   * `allUsers`, else those changed since the last look). What Auth0 no longer has is removed.
+   */
+  async fullPass(progress: ProgressListener, { allUsers }: { allUsers: boolean }): Promise<PassReport> {
+    const startedAt = this.stamp();
+    const management = this.paced;
+
+    const roles = await collect(await management.roles.list({ per_page: PAGE }));
+    await this.directory.replaceRoles(
+      await Promise.all(
+        roles.map(async (role) => {
+          const permissions = await collect(
+            await management.roles.permissions.list(String(role.id), { per_page: PAGE }),
+          );
+          return {
+            id: String(role.id),
+            name: String(role.name),
+            description: role.description ?? "",
+            permissions: permissions
+              .filter((permission) => permission.resource_server_identifier === this.options.audience)
+              .map((permission) => String(permission.permission_name)),
+          };
+        }),
+      ),
+    );
+
+    const organizations = await collect(await management.organizations.list({ take: PAGE }));
+    const seenTenants = new Set<string>();
+    let memberships = 0;
+    for (const [index, organization] of organizations.entries()) {
+      const tenant = toDirectoryTenant(organization, startedAt);
+      seenTenants.add(tenant.id);
+      await this.directory.upsertTenant(tenant);
+      const members = await collect(
+        await management.organizations.members.list(tenant.id, {
+          take: PAGE,
+          fields: "user_id,roles",
+          include_fields: true,
+        }),
+      );
+      await this.directory.replaceMemberships(
+        tenant.id,
+        members.map((member) => ({
+          tenantId: tenant.id,
+          userId: String(member.user_id),
+          roleNames: (member.roles ?? []).map((role) => String(role.name)).sort(),
+          sourceTime: startedAt,
+        })),
+        startedAt,
+      );
+      memberships += members.length;
+      progress({ phase: "tenants", done: index + 1, total: organizations.length });
+    }
+    for (const tenantId of await this.directory.tenantIds()) {
+      if (!seenTenants.has(tenantId)) await this.directory.deleteTenant(tenantId, startedAt);
+    }
+
+    const [clients, grants] = await Promise.all([
+      collect(await management.clients.list({ per_page: PAGE })),
+      collect(await management.clientGrants.list({ audience: this.options.audience, take: PAGE })),
+    ]);
+    const scopes = grantScopesByClient(grants);
+    const seenClients = new Set<string>();
+    for (const client of clients) {
+      const clientId = String(client.client_id);
+      seenClients.add(clientId);
+      await this.directory.upsertClient(
+        toDirectoryClient(client, scopes.get(clientId) ?? { scopes: [], userScopes: [] }, startedAt),
+      );
+    }
+    for (const clientId of await this.directory.clientIds()) {
+      if (!seenClients.has(clientId)) await this.directory.deleteClient(clientId, startedAt);
+    }
+
+    const partners = clients
+      .filter((client) => client.is_first_party === false)
+      .map((client) => String(client.client_id));
+    const consents = [];
+    for (const partnerId of partners) {
+      const found = await collect(
+        await management.userGrants.list({
+          client_id: partnerId,
+          audience: this.options.audience,
+          per_page: PAGE,
+        }),
+      );
+      consents.push(...found.map((grant) => toDirectoryConsent(grant as Record<string, unknown>)));
+    }
+    await this.directory.replaceConsents(consents);
+
+    const since = allUsers
+      ? EARLIEST
+      : ((await this.directory.getState<string>("users-changed-through")) ?? EARLIEST);
+    const users = await this.importUsers(since, startedAt, this.userProgress(progress));
+    await this.markPlatformRoles(roles.map((role) => ({ id: String(role.id), name: String(role.name) })));
+    await this.removeUsersAuth0NoLongerHas();
+    await this.directory.setState("users-changed-through", startedAt);
+
+    const report: PassReport = {
+      startedAt,
+      finishedAt: this.stamp(),
+      tenants: organizations.length,
+      memberships,
+      users,
+      clients: clients.length,
+      managementCalls: 0,
+    };
+    await this.directory.setState("last-full-pass", report);
+    return report;
+  }
+
+  /** The users changed since the last look (Auth0's `updated_at`), as often as the caller likes. */
+  async changedUsers(): Promise<number> {
+    const through = this.stamp();
+    const since = (await this.directory.getState<string>("users-changed-through")) ?? EARLIEST;
+    const count = await this.importUsers(since, through, () => undefined);
+    await this.directory.setState("users-changed-through", through);
+    return count;
+  }
+
+  /**
+   * Every user updated in [from, to], however many: Auth0 answers at most 1,000 results of a search, so a
+   * range with more is split in two until each half fits.
+   */
+  /** Counts users across the ranges of one import; the total is the first search's. */
+  private userProgress(listener: ProgressListener): (found: number, total?: number) => void {
+    let done = 0;
+    let total = 0;
+    return (found, rangeTotal) => {
+      if (rangeTotal !== undefined && total === 0) total = rangeTotal;
+      done += found;
+      listener({ phase: "users", done, total: Math.max(total, done) });
+    };
+  }
+
+  private async importUsers(
+    from: string,
+    to: string,
+    progress: (found: number, total?: number) => void,
+  ): Promise<number> {
+    const q = `updated_at:[${from} TO ${to}]`;
+    const first = await this.paced.users.list({
+      q,
+      search_engine: "v3",
+      include_totals: true,
+      per_page: PAGE,
+      page: 0,
+      sort: "updated_at:1",
+    });
+    const total = Number((first.response as { total?: unknown }).total ?? first.data.length);
+    progress(0, total);
+    if (total > SEARCH_CAP && Date.parse(to) - Date.parse(from) > 1) {
+      const middle = midpoint(from, to);
+      const before = await this.importUsers(from, middle, progress);
+      const after = await this.importUsers(new Date(Date.parse(middle) + 1).toISOString(), to, progress);
+      return before + after;
+    }
+    let imported = 0;
+    const write = async (users: readonly Record<string, unknown>[]) => {
+      for (const user of users) {
+        const existing = await this.directory.findUser(String(user.user_id));
+        await this.directory.upsertUser(toDirectoryUser(user, existing?.platformRoleNames ?? [], to));
+      }
+      imported += users.length;
+      progress(users.length);
+    };
+    await write(first.data as Record<string, unknown>[]);
+    for (let page = 1; page * PAGE < Math.min(total, SEARCH_CAP); page += 1) {
+      const next = await this.paced.users.list({
+        q,
+        search_engine: "v3",
+        per_page: PAGE,
+        page,
+        sort: "updated_at:1",
+      });
+      await write(next.data as Record<string, unknown>[]);
+    }
+    return imported;
+  }
+
+  /** Tenant-level roles are few (platform operators): read per role, not per user. */
+  private async markPlatformRoles(roles: { id: string; name: string }[]): Promise<void> {
+    const byUser = new Map<string, string[]>();
+    for (const role of roles) {
+      const holders = await collect(await this.paced.roles.users.list(role.id, { take: PAGE }));
+      for (const holder of holders) {
+        const userId = String(holder.user_id);
+        byUser.set(userId, [...(byUser.get(userId) ?? []), role.name]);
+      }
+    }
+    for (const userId of await this.directory.userIdsWithPlatformRoles()) {
+      if (!byUser.has(userId)) byUser.set(userId, []);
+    }
+    for (const [userId, names] of byUser) {
+      await this.directory.setPlatformRoles(userId, names.sort());
+    }
+  }
+
+  /**
+   * A user deleted in Auth0 disappears from every organization's members; those the directory still holds
+   * but who are now in no tenant and hold no platform role are checked one by one (few, in practice).
+   */
+  private async removeUsersAuth0NoLongerHas(): Promise<void> {
+    for (const userId of await this.directory.userIdsWithoutTenantOrRole()) {
+      try {
+        await this.paced.users.get(userId, { fields: "user_id", include_fields: true });
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+        await this.directory.deleteUser(userId, this.stamp());
+      }
+    }
+  }
+}
