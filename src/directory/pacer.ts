@@ -27,11 +27,17 @@ export function routeOf(method: string, url: string): string {
 /**
  * Paces Gatehouse's background reads of the Management API (the directory's import and reconciliation) so
  * that they spend at most a share of each rate-limit bucket, as Auth0 reports it in `x-ratelimit-*`: before a
- * request on a route whose bucket is down to the reserve, it waits for the bucket's reset. The request path's
- * writes do not go through it, so they always find the reserve there.
+ * request, it waits for the reset of a bucket that is down to the reserve. The request path's writes do not
+ * go through it, so they always find the reserve there.
+ *
+ * Auth0 groups routes into buckets it does not name ("all other endpoints"), and the headers describe the
+ * bucket the request drew from; so requests go one at a time, and a request waits while either its own
+ * route's bucket or the bucket the last answer described is at the reserve — cautious, never over the share.
  */
 export class RateLimitPacer {
   private readonly buckets = new Map<string, BucketState>();
+  private last: BucketState | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   /** Milliseconds spent waiting, for the sync's progress lines. */
@@ -43,34 +49,44 @@ export class RateLimitPacer {
     this.now = options.now ?? Date.now;
   }
 
-  /** A `fetch` for the `auth0` SDK's clients: waits when the route's bucket is at its reserve, then records. */
-  readonly fetch: typeof fetch = async (input, init) => {
+  /** A `fetch` for the `auth0` SDK's clients: one request at a time, each waiting for room, then recorded. */
+  readonly fetch: typeof fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const route = routeOf(init?.method ?? (input instanceof Request ? input.method : "GET"), url);
-    await this.waitForRoom(route);
-    const response = await fetch(input, init);
-    this.record(route, response.headers);
-    return response;
+    const turn = this.queue.then(async () => {
+      await this.waitForRoom(route);
+      const response = await fetch(input, init);
+      this.record(route, response.headers);
+      return response;
+    });
+    this.queue = turn.catch(() => undefined);
+    return turn;
   };
 
+  private isLow(bucket: BucketState | undefined): bucket is BucketState {
+    return (
+      bucket !== undefined &&
+      bucket.resetAt > this.now() &&
+      bucket.remaining <= bucket.limit * (1 - this.options.share)
+    );
+  }
+
   private async waitForRoom(route: string): Promise<void> {
-    const bucket = this.buckets.get(route);
-    if (!bucket) return;
-    const reserve = bucket.limit * (1 - this.options.share);
-    if (bucket.remaining > reserve || bucket.resetAt <= this.now()) return;
-    const wait = Math.min(bucket.resetAt - this.now(), this.options.maxWaitMs ?? 60_000);
-    this.waitedMs += wait;
-    await this.sleep(wait);
-    // Room again (or the wait was capped): the next answer's headers say where the bucket stands.
-    this.buckets.delete(route);
+    for (const bucket of [this.buckets.get(route), this.last]) {
+      if (!this.isLow(bucket)) continue;
+      const wait = Math.min(bucket.resetAt - this.now(), this.options.maxWaitMs ?? 60_000);
+      this.waitedMs += wait;
+      await this.sleep(wait);
+    }
   }
 
   private record(route: string, headers: Headers): void {
     const limit = Number(headers.get("x-ratelimit-limit"));
     const remaining = Number(headers.get("x-ratelimit-remaining"));
     const reset = Number(headers.get("x-ratelimit-reset"));
-    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset) || limit <= 0)
-      return;
-    this.buckets.set(route, { limit, remaining, resetAt: reset * 1000 });
+    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset) || limit <= 0) return;
+    const bucket = { limit, remaining, resetAt: reset * 1000 };
+    this.buckets.set(route, bucket);
+    this.last = bucket;
   }
 }

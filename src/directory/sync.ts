@@ -15,7 +15,7 @@ const SEARCH_CAP = 1000;
 const PAGE = 100;
 /** How long a look-up that found nothing is remembered, so a token for a deleted user cannot spend Auth0's limit. */
 const MISS_TTL_MS = 60_000;
-/** A user search over a time range this short that still exceeds the cap is read by creation time instead. */
+/** Where a search for every user's changes starts. */
 const EARLIEST = "1970-01-01T00:00:00.000Z";
 
 /** Where a pass stands: `done` of `total` objects of one phase (tenants, users). */
@@ -42,11 +42,22 @@ export interface PassReport {
   users: number;
   clients: number;
   managementCalls: number;
+  /**
+   * Users Auth0's search could not reach: more than 1,000 created and last changed in one millisecond (a bulk
+   * import). Zero in practice; not zero means the directory misses some users until they change.
+   */
+  usersUnreachable: number;
 }
 
-/** The midpoint of two ISO instants, to split a user search that exceeds Auth0's cap. */
-function midpoint(from: string, to: string): string {
-  return new Date((Date.parse(from) + Date.parse(to)) / 2).toISOString();
+/** A user as Auth0's user search answers it. */
+type FoundUser = Record<string, unknown>;
+
+/** A walk over the users whose `field` is in [from, to] (`*`: open), among those matching `filter`. */
+interface UserWalk {
+  field: "updated_at" | "created_at";
+  filter: string | null;
+  from: string;
+  to: string;
 }
 
 /**
@@ -267,12 +278,11 @@ export class DirectorySync {
     );
 
     const organizations = await collect(await management.organizations.list({ take: PAGE }));
-    const seenTenants = new Set<string>();
+    const tenants = organizations.map((organization) => toDirectoryTenant(organization, startedAt));
+    const seenTenants = new Set(tenants.map((tenant) => tenant.id));
+    await this.directory.upsertTenants(tenants);
     let memberships = 0;
-    for (const [index, organization] of organizations.entries()) {
-      const tenant = toDirectoryTenant(organization, startedAt);
-      seenTenants.add(tenant.id);
-      await this.directory.upsertTenant(tenant);
+    for (const [index, tenant] of tenants.entries()) {
       const members = await collect(
         await management.organizations.members.list(tenant.id, {
           take: PAGE,
@@ -302,14 +312,16 @@ export class DirectorySync {
       collect(await management.clientGrants.list({ audience: this.options.audience, take: PAGE })),
     ]);
     const scopes = grantScopesByClient(grants);
-    const seenClients = new Set<string>();
-    for (const client of clients) {
-      const clientId = String(client.client_id);
-      seenClients.add(clientId);
-      await this.directory.upsertClient(
-        toDirectoryClient(client, scopes.get(clientId) ?? { scopes: [], userScopes: [] }, startedAt),
-      );
-    }
+    const seenClients = new Set(clients.map((client) => String(client.client_id)));
+    await this.directory.upsertClients(
+      clients.map((client) =>
+        toDirectoryClient(
+          client,
+          scopes.get(String(client.client_id)) ?? { scopes: [], userScopes: [] },
+          startedAt,
+        ),
+      ),
+    );
     for (const clientId of await this.directory.clientIds()) {
       if (!seenClients.has(clientId)) await this.directory.deleteClient(clientId, startedAt);
     }
@@ -333,7 +345,7 @@ export class DirectorySync {
     const since = allUsers
       ? EARLIEST
       : ((await this.directory.getState<string>("users-changed-through")) ?? EARLIEST);
-    const users = await this.importUsers(since, startedAt, this.userProgress(progress));
+    const imported = await this.importUsers(since, startedAt, this.userProgress(progress));
     await this.markPlatformRoles(roles.map((role) => ({ id: String(role.id), name: String(role.name) })));
     await this.removeUsersAuth0NoLongerHas();
     await this.directory.setState("users-changed-through", startedAt);
@@ -343,9 +355,10 @@ export class DirectorySync {
       finishedAt: this.stamp(),
       tenants: organizations.length,
       memberships,
-      users,
+      users: imported.read,
       clients: clients.length,
       managementCalls: 0,
+      usersUnreachable: imported.unreachable,
     };
     await this.directory.setState("last-full-pass", report);
     return report;
@@ -355,16 +368,12 @@ export class DirectorySync {
   async changedUsers(): Promise<number> {
     const through = this.stamp();
     const since = (await this.directory.getState<string>("users-changed-through")) ?? EARLIEST;
-    const count = await this.importUsers(since, through, () => undefined);
+    const { read } = await this.importUsers(since, through, () => undefined);
     await this.directory.setState("users-changed-through", through);
-    return count;
+    return read;
   }
 
-  /**
-   * Every user updated in [from, to], however many: Auth0 answers at most 1,000 results of a search, so a
-   * range with more is split in two until each half fits.
-   */
-  /** Counts users across the ranges of one import; the total is the first search's. */
+  /** Counts users across the searches of one import; the total is the first search's. */
   private userProgress(listener: ProgressListener): (found: number, total?: number) => void {
     let done = 0;
     let total = 0;
@@ -375,49 +384,120 @@ export class DirectorySync {
     };
   }
 
+  /**
+   * Every user updated in [from, to], however many, written to the directory a page at a time (one statement
+   * per page). Returns how many were read, and how many could not be (see `readOneInstant`).
+   */
   private async importUsers(
     from: string,
     to: string,
     progress: (found: number, total?: number) => void,
-  ): Promise<number> {
-    const q = `updated_at:[${from} TO ${to}]`;
-    const first = await this.paced.users.list({
-      q,
-      search_engine: "v3",
-      include_totals: true,
-      per_page: PAGE,
-      page: 0,
-      sort: "updated_at:1",
-    });
-    const total = Number((first.response as { total?: unknown }).total ?? first.data.length);
-    progress(0, total);
-    if (total > SEARCH_CAP && Date.parse(to) - Date.parse(from) > 1) {
-      const middle = midpoint(from, to);
-      const before = await this.importUsers(from, middle, progress);
-      const after = await this.importUsers(new Date(Date.parse(middle) + 1).toISOString(), to, progress);
-      return before + after;
-    }
-    let imported = 0;
-    const write = async (users: readonly Record<string, unknown>[]) => {
-      for (const user of users) {
-        const existing = await this.directory.findUser(String(user.user_id));
-        await this.directory.upsertUser(toDirectoryUser(user, existing?.platformRoleNames ?? [], to));
-      }
-      imported += users.length;
+  ): Promise<{ read: number; unreachable: number }> {
+    let read = 0;
+    const write = async (users: readonly FoundUser[]) => {
+      if (users.length === 0) return;
+      // The search does not say who holds a tenant-level role (`markPlatformRoles` reads that per role), so
+      // what the directory knows is kept.
+      const known = new Map(
+        (await this.directory.findUsers(users.map((user) => String(user.user_id)))).map((user) => [
+          user.id,
+          user.platformRoleNames,
+        ]),
+      );
+      await this.directory.upsertUsers(
+        users.map((user) => toDirectoryUser(user, known.get(String(user.user_id)) ?? [], to)),
+      );
+      read += users.length;
       progress(users.length);
     };
-    await write(first.data as Record<string, unknown>[]);
-    for (let page = 1; page * PAGE < Math.min(total, SEARCH_CAP); page += 1) {
-      const next = await this.paced.users.list({
-        q,
+    const unreachable = await this.walkUsers(
+      { field: "updated_at", filter: null, from, to },
+      write,
+      (total) => progress(0, total),
+    );
+    return { read, unreachable };
+  }
+
+  /**
+   * Every user matching `filter` whose `field` is in [from, to], in `field` order. Auth0 answers at most 1,000
+   * results of one search, and an offset page shifts under the reader when a user it has not reached yet is
+   * updated (the user leaves the range). So the range is walked by its key instead: every search asks for the
+   * first page of the users at or after the last instant read, and the users already read at that instant are
+   * skipped. Only a whole page at one instant (at least 100 users changed in one millisecond: a bulk import)
+   * stops the walk; that instant is read on its own (`readOneInstant`), and the walk goes on after it.
+   * Returns how many users could not be read.
+   */
+  private async walkUsers(
+    walk: UserWalk,
+    write: (users: readonly FoundUser[]) => Promise<void>,
+    onTotal?: (total: number) => void,
+  ): Promise<number> {
+    let lower = `[${walk.from}`;
+    let readAtLower = new Set<string>();
+    let unreachable = 0;
+    for (let first = true; ; first = false) {
+      const range = `${walk.field}:${lower} TO ${walk.to}]`;
+      const answer = await this.paced.users.list({
+        q: walk.filter ? `${walk.filter} AND ${range}` : range,
+        search_engine: "v3",
+        per_page: PAGE,
+        page: 0,
+        sort: `${walk.field}:1`,
+        ...(first && onTotal ? { include_totals: true } : {}),
+      });
+      const users = answer.data as FoundUser[];
+      if (first && onTotal) {
+        onTotal(Number((answer.response as { total?: unknown }).total ?? users.length));
+      }
+      const last = users.length === PAGE ? String(users.at(-1)?.[walk.field]) : null;
+      if (last !== null && users.every((user) => user[walk.field] === last)) {
+        unreachable += await this.readOneInstant(walk, last, readAtLower, write);
+        lower = `{${last}`;
+        readAtLower = new Set();
+        continue;
+      }
+      await write(users.filter((user) => !readAtLower.has(String(user.user_id))));
+      if (last === null) return unreachable;
+      lower = `[${last}`;
+      readAtLower = new Set(
+        users.filter((user) => user[walk.field] === last).map((user) => String(user.user_id)),
+      );
+    }
+  }
+
+  /**
+   * The users of a walk at one instant of its key, but for those already read. An `updated_at` instant is
+   * walked again by `created_at`; an instant of both (users created and last changed in the same millisecond)
+   * is read by offset pages in user id order, which reach its first 1,000 only: the rest are counted as
+   * unreachable, for the pass's report (Auth0's user export job is the way to read such a tenant).
+   */
+  private async readOneInstant(
+    walk: UserWalk,
+    instant: string,
+    alreadyRead: ReadonlySet<string>,
+    write: (users: readonly FoundUser[]) => Promise<void>,
+  ): Promise<number> {
+    const atInstant = `${walk.field}:[${instant} TO ${instant}]`;
+    const filter = walk.filter ? `${walk.filter} AND ${atInstant}` : atInstant;
+    const writeNew = (users: readonly FoundUser[]) =>
+      write(users.filter((user) => !alreadyRead.has(String(user.user_id))));
+    if (walk.field === "updated_at") {
+      return this.walkUsers({ field: "created_at", filter, from: "*", to: "*" }, writeNew);
+    }
+    let total = 0;
+    for (let page = 0; page === 0 || page * PAGE < Math.min(total, SEARCH_CAP); page += 1) {
+      const answer = await this.paced.users.list({
+        q: filter,
         search_engine: "v3",
         per_page: PAGE,
         page,
-        sort: "updated_at:1",
+        sort: "user_id:1",
+        include_totals: true,
       });
-      await write(next.data as Record<string, unknown>[]);
+      total = Number((answer.response as { total?: unknown }).total ?? 0);
+      await writeNew(answer.data as FoundUser[]);
     }
-    return imported;
+    return Math.max(0, total - SEARCH_CAP);
   }
 
   /** Tenant-level roles are few (platform operators): read per role, not per user. */

@@ -1,0 +1,128 @@
+// A Gatehouse for a benchmark, started as `npm start` starts one (its own process, the event stream
+// registered when it has an events secret) or, to compare, inside the benchmark's process.
+import { fork } from "node:child_process";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { createGatehouse, type DirectorySettings } from "../src/app.js";
+import { registerEventStream } from "../src/directory/event-stream.js";
+import { AUDIENCE } from "./support.js";
+
+export interface BenchGatehouseOptions {
+  issuer: string;
+  /** With a secret, Gatehouse serves `POST /auth0/events` and registers an event stream delivering there. */
+  eventsToken?: string;
+  directory?: Partial<DirectorySettings>;
+}
+
+/** What a started Gatehouse tells the benchmark. */
+export interface StartedGatehouse {
+  url: string;
+  /** How long the first import of the directory took. */
+  importMs: number;
+}
+
+export interface RunningGatehouse extends StartedGatehouse {
+  pid: number;
+  memory(): Promise<NodeJS.MemoryUsage>;
+  close(): Promise<void>;
+}
+
+/** Starts a Gatehouse in this process and waits for its directory: what both ways of running it share. */
+export async function bootGatehouse(options: BenchGatehouseOptions, log: (line: string) => void) {
+  const started = performance.now();
+  const gatehouse = await createGatehouse({
+    issuer: options.issuer,
+    audience: AUDIENCE,
+    clientId: "gatehouse-server",
+    clientSecret: "gatehouse-server-secret",
+    ...(options.eventsToken ? { eventsToken: options.eventsToken } : {}),
+    ...(options.directory ? { directory: options.directory } : {}),
+    log,
+  });
+  await gatehouse.ready;
+  const importMs = performance.now() - started;
+  await gatehouse.app.listen({ port: 0, host: "127.0.0.1" });
+  const url = `http://127.0.0.1:${(gatehouse.app.server.address() as AddressInfo).port}`;
+  if (options.eventsToken) {
+    await registerEventStream({
+      issuer: options.issuer,
+      token: gatehouse.managementToken,
+      webhookUrl: `${url}/auth0/events`,
+      secret: options.eventsToken,
+    });
+  }
+  return { gatehouse, started: { url, importMs } satisfies StartedGatehouse };
+}
+
+async function startInline(options: BenchGatehouseOptions): Promise<RunningGatehouse> {
+  const { gatehouse, started } = await bootGatehouse(options, (line) => console.log(`  [gatehouse] ${line}`));
+  return {
+    ...started,
+    pid: process.pid,
+    memory: async () => process.memoryUsage(),
+    close: () => gatehouse.close(),
+  };
+}
+
+type ChildMessage =
+  | { type: "started"; started: StartedGatehouse }
+  | { type: "failed"; message: string }
+  | { type: "memory"; usage: NodeJS.MemoryUsage };
+
+async function startChild(options: BenchGatehouseOptions, cpuProfileDir?: string): Promise<RunningGatehouse> {
+  const child = fork(new URL("./gatehouse-child.ts", import.meta.url).pathname, [], {
+    execArgv: ["--import", "tsx", ...(cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : [])],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("the Gatehouse process did not start");
+  const next = async <T extends ChildMessage["type"]>(type: T) => {
+    for (;;) {
+      const [message] = (await Promise.race([
+        once(child, "message"),
+        once(child, "exit").then(([code]) => {
+          throw new Error(`the Gatehouse process ${pid} exited (${String(code)})`);
+        }),
+      ])) as [ChildMessage];
+      if (message.type === "failed") throw new Error(`Gatehouse did not start: ${message.message}`);
+      if (message.type === type) return message as Extract<ChildMessage, { type: T }>;
+    }
+  };
+  try {
+    child.send({ type: "start", options });
+    const { started } = await next("started");
+    return {
+      ...started,
+      pid,
+      async memory() {
+        child.send({ type: "memory" });
+        return (await next("memory")).usage;
+      },
+      async close() {
+        if (child.exitCode !== null) return;
+        const exited = once(child, "exit");
+        child.send({ type: "close" });
+        // A Gatehouse that does not close in time is stopped by its PID; --cpu-prof then writes nothing.
+        const timer = setTimeout(() => process.kill(pid, "SIGKILL"), 15_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  } catch (error) {
+    if (child.exitCode === null) process.kill(pid, "SIGKILL");
+    throw error;
+  }
+}
+
+/**
+ * `child` (the default) runs Gatehouse in a process of its own, as in production, so the load generator and
+ * the emulator do not share its event loop; `inline` runs it in this process.
+ */
+export function startGatehouse(
+  mode: "child" | "inline",
+  options: BenchGatehouseOptions,
+  cpuProfileDir?: string,
+): Promise<RunningGatehouse> {
+  return mode === "child" ? startChild(options, cpuProfileDir) : startInline(options);
+}
