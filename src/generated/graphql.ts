@@ -310,7 +310,7 @@ export type TenantConnection = {
   __typename?: 'TenantConnection';
   nodes: Array<Tenant>;
   pageInfo: PageInfo;
-  /** Not known for tenant lists: Auth0 pages organizations by checkpoint, without totals. */
+  /** How many tenants there are, from the directory. */
   totalCount: Maybe<Scalars['Int']['output']>;
 };
 

@@ -184,13 +184,15 @@ describe("tenants", () => {
   it("the operator pages through every tenant", async () => {
     const authorization = bearer(await stack.userToken("operator@gatehouse.test"));
     const first = await stack.graphql(
-      "{ tenants(first: 1) { nodes { id } pageInfo { hasNextPage endCursor } } }",
+      "{ tenants(first: 1) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }",
       { authorization },
     );
     const page = first.body.data?.tenants as {
+      totalCount: number;
       nodes: { id: string }[];
       pageInfo: { hasNextPage: boolean; endCursor: string };
     };
+    expect(page.totalCount).toBe(2);
     expect(page.nodes).toHaveLength(1);
     expect(page.pageInfo.hasNextPage).toBe(true);
     const second = await stack.graphql(
