@@ -18,6 +18,7 @@ import { ApiKeyExchange } from "./caller/api-key-exchange.js";
 import { AuthenticationError, CallerUnavailableError } from "./caller/authentication-error.js";
 import type { Caller } from "./caller/caller.js";
 import { CallerResolver } from "./caller/resolve-caller.js";
+import { DomainError } from "./errors.js";
 import { DEFAULT_SPA_CLIENT_IDS } from "./config.js";
 import type { GatehouseContext } from "./context.js";
 import { allResolvers } from "./resolvers/index.js";
@@ -125,21 +126,26 @@ const CLIENT_ERROR_CODES = new Set([
 
 /** Errors with a code a client can act on pass; anything else is an internal error, logged, never shown. */
 function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) return formatted;
   const original = (error as { originalError?: unknown }).originalError ?? error;
+  const where = {
+    ...(formatted.path ? { path: formatted.path } : {}),
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+  };
+  // The one place the domain's errors become GraphQL errors.
+  if (original instanceof DomainError && CLIENT_ERROR_CODES.has(original.code)) {
+    return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
+  }
+  const code = formatted.extensions?.code;
+  if (!(original instanceof DomainError) && typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
+    return formatted;
+  }
   console.error(
     `internal error at ${formatted.path?.join(".") ?? "request"}: ${(original as Error)?.name ?? "Error"}`,
     {
       status: (original as { statusCode?: unknown })?.statusCode,
     },
   );
-  return {
-    message: "Internal server error",
-    ...(formatted.path ? { path: formatted.path } : {}),
-    ...(formatted.locations ? { locations: formatted.locations } : {}),
-    extensions: { code: "INTERNAL_SERVER_ERROR" },
-  };
+  return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };
 }
 
 /**

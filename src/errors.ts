@@ -1,28 +1,46 @@
-import { GraphQLError } from "graphql";
-
 /** The stable codes a client can act on, in `extensions.code`. */
 export type ErrorCode =
-  "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_USER_INPUT" | "UPSTREAM_UNAVAILABLE";
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "BAD_USER_INPUT"
+  | "UPSTREAM_UNAVAILABLE"
+  | "INTERNAL_SERVER_ERROR";
 
-export function forbidden(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "FORBIDDEN", ...extensions } });
+/**
+ * What the domain (rules, services, the directory) says went wrong, in its own words: a stable code, a
+ * message a user can act on, and safe details. It knows nothing of GraphQL; one place (`formatError` in
+ * app.ts) turns it into a GraphQL error.
+ */
+export class DomainError extends Error {
+  override name = "DomainError";
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
 }
 
-export function notFound(what: string): GraphQLError {
-  return new GraphQLError(`${what} not found`, { extensions: { code: "NOT_FOUND" } });
+export function forbidden(message: string, details: Record<string, unknown> = {}): DomainError {
+  return new DomainError("FORBIDDEN", message, details);
 }
 
-export function badUserInput(message: string, field?: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", ...(field ? { field } : {}) } });
+export function notFound(what: string): DomainError {
+  return new DomainError("NOT_FOUND", `${what} not found`);
 }
 
-export function upstreamUnavailable(): GraphQLError {
-  return new GraphQLError("Auth0 is not answering right now; try again shortly", {
-    extensions: { code: "UPSTREAM_UNAVAILABLE" },
-  });
+export function badUserInput(message: string, field?: string): DomainError {
+  return new DomainError("BAD_USER_INPUT", message, field ? { field } : {});
+}
+
+export function upstreamUnavailable(): DomainError {
+  return new DomainError("UPSTREAM_UNAVAILABLE", "Auth0 is not answering right now; try again shortly");
 }
 
 /** A bug or a misconfiguration: the client learns only that, the server log says what. */
-export function internalError(): GraphQLError {
-  return new GraphQLError("Internal server error", { extensions: { code: "INTERNAL_SERVER_ERROR" } });
+export function internalError(): DomainError {
+  return new DomainError("INTERNAL_SERVER_ERROR", "Internal server error");
 }

@@ -7,7 +7,7 @@ import {
 } from "graphql";
 import { allow } from "graphql-shield";
 import type { GatehouseContext } from "../context.js";
-import { forbidden, internalError } from "../errors.js";
+import { DomainError, forbidden, internalError } from "../errors.js";
 import type { ShieldRule } from "./shield-rule.js";
 
 type ResolverMap = Record<string, Record<string, unknown>>;
@@ -64,7 +64,7 @@ function guarded(
     if (context.caller.denial) throw forbidden(context.caller.denial, { missingPermission: null });
     const verdict = await fieldRule.resolve(parent as object, args, context, info, SHIELD_OPTIONS);
     if (verdict === true) return resolve(parent, args, context, info);
-    if (verdict instanceof GraphQLError) throw verdict;
+    if (verdict instanceof DomainError || verdict instanceof GraphQLError) throw verdict;
     // Every rule answers true, false or a GraphQLError; anything else is a bug, and a bug is never a denial.
     if (verdict !== false) throw internalError();
     throw forbidden("Not authorised", { missingPermission: null });

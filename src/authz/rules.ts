@@ -4,7 +4,7 @@ import { rule } from "graphql-shield";
 import type { ShieldRule } from "./shield-rule.js";
 import { canSeeTenant, hasPermission as callerHas, type Caller } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
-import { forbidden, internalError, notFound, badUserInput } from "../errors.js";
+import { badUserInput, DomainError, forbidden, internalError, notFound } from "../errors.js";
 import type { Permission } from "./vocabulary.js";
 import { memberKey } from "../directory/loaders.js";
 
@@ -13,7 +13,7 @@ type RuleBody<Parent, Args> = (
   args: Args,
   context: GatehouseContext,
   info: GraphQLResolveInfo,
-) => boolean | GraphQLError | Promise<boolean | GraphQLError>;
+) => boolean | DomainError | GraphQLError | Promise<boolean | DomainError | GraphQLError>;
 
 /** What a log line may say of an unexpected error: its kind, message and HTTP status, never its payload. */
 function describeFailure(error: unknown): string {
@@ -24,7 +24,7 @@ function describeFailure(error: unknown): string {
 
 /**
  * A named rule that never fails open or hides why it failed: graphql-shield turns a thrown error into a
- * bare `false`, so an error thrown here is returned instead. A GraphQLError (Auth0 unavailable, not found)
+ * bare `false`, so an error thrown here is returned instead. A domain error (Auth0 unavailable, not found)
  * reaches the client as it is; anything else is a bug or a misconfiguration: logged with its cause and
  * answered INTERNAL_SERVER_ERROR, never a quiet FORBIDDEN and never an allow.
  */
@@ -37,7 +37,7 @@ function namedRule<Parent = unknown, Args = Record<string, unknown>>(
     try {
       return await body(parent as Parent, args as Args, context as GatehouseContext, info);
     } catch (error) {
-      if (error instanceof GraphQLError) return error;
+      if (error instanceof DomainError || error instanceof GraphQLError) return error;
       console.error(`authorization rule ${name} failed: ${describeFailure(error)}`);
       return internalError();
     }
@@ -45,7 +45,7 @@ function namedRule<Parent = unknown, Args = Record<string, unknown>>(
 }
 
 /** The denial every permission check gives: which permission is missing, nothing about the data. */
-export function missingPermission(permission: Permission): GraphQLError {
+export function missingPermission(permission: Permission): DomainError {
   return forbidden(`Not authorised: this needs the '${permission}' permission`, {
     missingPermission: permission,
   });
@@ -213,13 +213,13 @@ export function tenantInQuestion(caller: Caller, args: { tenantId?: string | nul
   return args.tenantId ?? caller.tenantId;
 }
 
-function outranked(permission: string): GraphQLError {
+function outranked(permission: string): DomainError {
   return forbidden(`Not authorised: this user holds '${permission}', which you do not`, {
     missingPermission: permission,
   });
 }
 
-function sharedAccount(permission: string): GraphQLError {
+function sharedAccount(permission: string): DomainError {
   return forbidden(
     "Not authorised: this person also belongs to another tenant, which shares their account; changing it " +
       `needs '${permission}' there too (or 'manage:tenants'). To take them out of your tenant only, use ` +
