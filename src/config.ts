@@ -21,6 +21,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** The embedded emulator's Auth0 rate-limit profile (EMULATOR_RATE_LIMIT), so development meets production's limits. */
   emulatorRateLimit: EmulatorRateLimit;
+  /** The share of each Auth0 rate-limit bucket the directory's background sync may use (DIRECTORY_SYNC_SHARE). */
+  directorySyncShare: number;
   /** Port of the embedded emulator, when AUTH0_DOMAIN is unset. */
   emulatorPort: number;
   dataDir: string;
@@ -119,6 +121,15 @@ function emulatorRateLimit(raw: string | undefined): EmulatorRateLimit {
   return value as EmulatorRateLimit;
 }
 
+function share(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === "") return 0.5;
+  const value = Number(raw);
+  if (!(value > 0 && value <= 1)) {
+    throw new ConfigError(`DIRECTORY_SYNC_SHARE must be a number above 0 and at most 1, got "${raw}"`);
+  }
+  return value;
+}
+
 /** Reads and checks the configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const domain = env.AUTH0_DOMAIN?.trim() || undefined;
@@ -139,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port: port("PORT", env.PORT, 4000),
     emulatorPort: port("EMULATOR_PORT", env.EMULATOR_PORT, 4010),
     emulatorRateLimit: emulatorRateLimit(env.EMULATOR_RATE_LIMIT),
+    directorySyncShare: share(env.DIRECTORY_SYNC_SHARE),
     corsOrigins: origins(env.CORS_ORIGINS),
     spaClientIds: clientIds(env.AUTH0_SPA_CLIENT_IDS),
     eventsToken: eventsToken(env.AUTH0_EVENTS_TOKEN),

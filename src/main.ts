@@ -65,6 +65,7 @@ async function main(): Promise<void> {
       : { dataDir: join(config.dataDir, "store") },
     landingPage: !config.auth0Issuer,
     log: (line) => console.log(line),
+    directory: { rateLimitShare: config.directorySyncShare },
   });
   const address = await gatehouse.app.listen({ port: config.port, host: config.host });
   const webhookBase = auth0.embedded ? address : config.publicUrl;

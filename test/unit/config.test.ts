@@ -38,9 +38,32 @@ describe("configuration", () => {
     [{ DATABASE_URL: "not a url" }, "DATABASE_URL"],
     [{ CORS_ORIGINS: "https://app.example.com/path" }, "CORS_ORIGINS"],
     [{ CORS_ORIGINS: "*" }, "CORS_ORIGINS"],
+    [{ AUTH0_SPA_CLIENT_IDS: "gatehouse-spa, not a client id" }, "AUTH0_SPA_CLIENT_IDS"],
+    [{ AUTH0_EVENTS_TOKEN: "too-short" }, "AUTH0_EVENTS_TOKEN"],
+    [{ PUBLIC_URL: "ftp://gatehouse.example" }, "PUBLIC_URL"],
+    [{ EMULATOR_RATE_LIMIT: "unlimited" }, "EMULATOR_RATE_LIMIT"],
+    [{ DIRECTORY_SYNC_SHARE: "0" }, "DIRECTORY_SYNC_SHARE"],
+    [{ DIRECTORY_SYNC_SHARE: "1.5" }, "DIRECTORY_SYNC_SHARE"],
   ])("a bad value stops start-up with a message naming the variable (%o)", (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);
+  });
+
+  it("reads the SPAs, the event secret and the directory's share, with defaults", () => {
+    expect(loadConfig({})).toMatchObject({
+      spaClientIds: ["gatehouse-spa"],
+      eventsToken: undefined,
+      emulatorRateLimit: "essentials",
+      directorySyncShare: 0.5,
+    });
+    const secret = "x".repeat(40);
+    expect(
+      loadConfig({
+        AUTH0_SPA_CLIENT_IDS: "spa-one, spa-two",
+        AUTH0_EVENTS_TOKEN: secret,
+        DIRECTORY_SYNC_SHARE: "0.25",
+      }),
+    ).toMatchObject({ spaClientIds: ["spa-one", "spa-two"], eventsToken: secret, directorySyncShare: 0.25 });
   });
 
   it("reads the browser origins allowed to call the API", () => {
