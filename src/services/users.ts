@@ -266,60 +266,57 @@ export class UserService {
     return userId;
   }
 
-  async assignRoles(
+  assignRoles(
     caller: Caller,
     tenantId: string,
     userId: string,
     names: readonly string[],
   ): Promise<UserModel> {
-    const roles = tenantRolesNamed(await this.store.directory.listRoles(), names);
-    if (roles.length > 0) {
-      await upstream(() =>
-        this.management.organizations.members.roles.assign(tenantId, userId, {
-          roles: roles.map((role) => role.id),
-        }),
-      ).catch((error: unknown) => {
-        // Auth0 refuses a member more than 50 roles in one organization.
-        throw statusOf(error) === 400
-          ? badUserInput("Auth0 refused these roles: a member holds at most 50 roles in a tenant", "roles")
-          : error;
-      });
-      await this.mirrorMemberRoles(tenantId, userId, (current) => [
-        ...new Set([...current, ...roles.map((role) => role.name)]),
-      ]);
-      await recordAudit(this.store, caller, {
-        tenantId,
-        action: "user.roles_assigned",
-        target: userId,
-        details: { roles: roles.map((role) => role.name) },
-      });
-    }
-    return this.user(userId, tenantId);
+    return this.changeMemberRoles(caller, tenantId, userId, names, "assigned");
   }
 
-  async removeRoles(
+  removeRoles(
     caller: Caller,
     tenantId: string,
     userId: string,
     names: readonly string[],
   ): Promise<UserModel> {
+    return this.changeMemberRoles(caller, tenantId, userId, names, "removed");
+  }
+
+  private async changeMemberRoles(
+    caller: Caller,
+    tenantId: string,
+    userId: string,
+    names: readonly string[],
+    change: "assigned" | "removed",
+  ): Promise<UserModel> {
     const roles = tenantRolesNamed(await this.store.directory.listRoles(), names);
-    if (roles.length > 0) {
-      await upstream(() =>
-        this.management.organizations.members.roles.delete(tenantId, userId, {
-          roles: roles.map((role) => role.id),
-        }),
-      );
-      await this.mirrorMemberRoles(tenantId, userId, (current) =>
-        current.filter((name) => !roles.some((role) => role.name === name)),
-      );
-      await recordAudit(this.store, caller, {
-        tenantId,
-        action: "user.roles_removed",
-        target: userId,
-        details: { roles: roles.map((role) => role.name) },
-      });
-    }
+    if (roles.length === 0) return this.user(userId, tenantId);
+    const request = { roles: roles.map((role) => role.id) };
+    const memberRoles = this.management.organizations.members.roles;
+    await upstream(() =>
+      change === "assigned"
+        ? memberRoles.assign(tenantId, userId, request)
+        : memberRoles.delete(tenantId, userId, request),
+    ).catch((error: unknown) => {
+      // Auth0 refuses a member more than 50 roles in one organization.
+      throw change === "assigned" && statusOf(error) === 400
+        ? badUserInput("Auth0 refused these roles: a member holds at most 50 roles in a tenant", "roles")
+        : error;
+    });
+    const named = roles.map((role) => role.name);
+    await this.mirrorMemberRoles(tenantId, userId, (current) =>
+      change === "assigned"
+        ? [...new Set([...current, ...named])]
+        : current.filter((name) => !named.includes(name)),
+    );
+    await recordAudit(this.store, caller, {
+      tenantId,
+      action: `user.roles_${change}`,
+      target: userId,
+      details: { roles: named },
+    });
     return this.user(userId, tenantId);
   }
 }
