@@ -41,7 +41,6 @@ export interface PassReport {
   memberships: number;
   users: number;
   clients: number;
-  managementCalls: number;
   /**
    * Users Auth0's search could not reach: more than 1,000 created and last changed in one millisecond (a bulk
    * import). Zero in practice; not zero means the directory misses some users until they change.
@@ -357,7 +356,6 @@ export class DirectorySync {
       memberships,
       users: imported.read,
       clients: clients.length,
-      managementCalls: 0,
       usersUnreachable: imported.unreachable,
     };
     await this.directory.setState("last-full-pass", report);

@@ -45,6 +45,8 @@ beforeAll(async () => {
     clientSecret: "gatehouse-server-secret",
     ...shared,
   });
+  // Requests get 503 until the directory is imported (here: already there, the first instance's import).
+  await second.ready;
   await second.app.listen({ port: 0, host: "127.0.0.1" });
   secondUrl = `http://127.0.0.1:${(second.app.server.address() as AddressInfo).port}`;
   acmeAdmin = bearer(await first.userToken("admin@acme.test"));
@@ -113,5 +115,63 @@ describe("two Gatehouse instances sharing one Redis and one Postgres", () => {
     const after = await onSecond("{ users { totalCount } }", bearer(partner.accessToken));
     expect(after.body.data).toEqual({ users: null });
     expect(after.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("read-your-writes: a user created, renamed, given a role, blocked or removed on one instance is seen by the other on its next request", async () => {
+    const person = `shared-${randomBytes(4).toString("hex")}@acme.test`;
+    const userOnSecond = async (id: string) => {
+      const response = await onSecond(`{ user(id: "${id}") { email name roles blocked } }`, acmeAdmin);
+      return response.body.data?.user ?? null;
+    };
+    const onFirst = async (mutation: string) => {
+      const response = await first.graphql(mutation, { authorization: acmeAdmin });
+      expect(response.body.errors).toBeUndefined();
+      return response.body.data ?? {};
+    };
+
+    const created = await onFirst(
+      `mutation { createUser(input: { email: "${person}", name: "Shared Person", roles: ["member"] }) { id } }`,
+    );
+    const id = (created.createUser as { id: string }).id;
+    expect(await userOnSecond(id)).toEqual({
+      email: person,
+      name: "Shared Person",
+      roles: ["member"],
+      blocked: false,
+    });
+
+    await onFirst(`mutation { updateUser(id: "${id}", input: { name: "Shared Renamed" }) { id } }`);
+    expect(await userOnSecond(id)).toMatchObject({ name: "Shared Renamed" });
+
+    await onFirst(`mutation { assignRoles(userId: "${id}", roles: ["user-manager"]) { id } }`);
+    expect(await userOnSecond(id)).toMatchObject({ roles: ["member", "user-manager"] });
+
+    await onFirst(`mutation { setUserBlocked(id: "${id}", blocked: true) { id } }`);
+    expect(await userOnSecond(id)).toMatchObject({ blocked: true });
+
+    await onFirst(`mutation { removeFromTenant(userId: "${id}") }`);
+    const removed = await onSecond(`{ user(id: "${id}") { name } }`, acmeAdmin);
+    expect(removed.body.data).toEqual({ user: null });
+    expect(removed.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const listed = await onSecond(`{ users(search: "${person}") { totalCount } }`, acmeAdmin);
+    expect(listed.body.data).toEqual({ users: { totalCount: 0 } });
+  });
+
+  it("read-your-writes: a user deleted on one instance is gone on the other at its next request", async () => {
+    const person = `deleted-${randomBytes(4).toString("hex")}@acme.test`;
+    const created = await first.graphql(
+      `mutation { createUser(input: { email: "${person}", name: "Soon Gone" }) { id } }`,
+      { authorization: acmeAdmin },
+    );
+    const id = (created.body.data?.createUser as { id: string }).id;
+    expect((await onSecond(`{ user(id: "${id}") { name } }`, acmeAdmin)).body.data).toEqual({
+      user: { name: "Soon Gone" },
+    });
+
+    const deleted = await first.graphql(`mutation { deleteUser(id: "${id}") }`, { authorization: acmeAdmin });
+    expect(deleted.body).toEqual({ data: { deleteUser: id } });
+    const after = await onSecond(`{ user(id: "${id}") { name } }`, acmeAdmin);
+    expect(after.body.data).toEqual({ user: null });
+    expect(after.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 });

@@ -3,6 +3,7 @@ import { createGatehouse, type Gatehouse, type GatehouseOptions } from "../../sr
 import { ClientGrantsClient } from "auth0/clientGrants";
 import { ClientsClient } from "auth0/clients";
 import { OrganizationsClient } from "auth0/organizations";
+import { RolesClient } from "auth0/roles";
 import { UsersClient } from "auth0/users";
 import { clientCredentialsToken, organizationLogin } from "../../src/dev/login.js";
 import { registerEventStream } from "../../src/directory/event-stream.js";
@@ -44,6 +45,7 @@ export interface Stack {
   management(): {
     users: UsersClient;
     organizations: OrganizationsClient;
+    roles: RolesClient;
     clients: ClientsClient;
     clientGrants: ClientGrantsClient;
   };
@@ -175,19 +177,26 @@ export async function startStack(
         throw new Error("another pass holds the directory's lease");
     },
     management() {
-      const token = async () =>
-        (
-          await clientCredentialsToken({
+      // One token for as long as it lives, as an admin's script keeps it: a token request per call would
+      // double the work of a test that builds thousands of objects.
+      let cached: { accessToken: string; expiresAt: number } | undefined;
+      const token = async () => {
+        if (!cached || cached.expiresAt <= Date.now()) {
+          const body = await clientCredentialsToken({
             issuer: emulator.issuer,
             audience: emulator.context.managementAudience,
             clientId: "gatehouse-server",
             clientSecret: "gatehouse-server-secret",
-          })
-        ).access_token;
+          });
+          cached = { accessToken: body.access_token, expiresAt: Date.now() + (body.expires_in - 10) * 1000 };
+        }
+        return cached.accessToken;
+      };
       const options = { baseUrl: `${emulator.url}/api/v2`, token };
       return {
         users: new UsersClient(options),
         organizations: new OrganizationsClient(options),
+        roles: new RolesClient(options),
         clients: new ClientsClient(options),
         clientGrants: new ClientGrantsClient(options),
       };
