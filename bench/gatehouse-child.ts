@@ -3,7 +3,8 @@
 import type { Gatehouse } from "../src/app.js";
 import { bootGatehouse, type BenchGatehouseOptions } from "./gatehouse.js";
 
-type ParentMessage = { type: "start"; options: BenchGatehouseOptions } | { type: "memory" } | { type: "close" };
+type ParentMessage =
+  { type: "start"; options: BenchGatehouseOptions } | { type: "memory" } | { type: "close" };
 
 let gatehouse: Gatehouse | undefined;
 

@@ -4,6 +4,7 @@ import { fork } from "node:child_process";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
+import pg from "pg";
 import { createGatehouse, type DirectorySettings } from "../src/app.js";
 import { registerEventStream } from "../src/directory/event-stream.js";
 import { AUDIENCE } from "./support.js";
@@ -13,6 +14,8 @@ export interface BenchGatehouseOptions {
   /** With a secret, Gatehouse serves `POST /auth0/events` and registers an event stream delivering there. */
   eventsToken?: string;
   directory?: Partial<DirectorySettings>;
+  /** Gatehouse's store on this Postgres server, in a schema of its own dropped on close; unset: PGlite. */
+  database?: { url: string; schema: string };
 }
 
 /** What a started Gatehouse tells the benchmark. */
@@ -38,6 +41,9 @@ export async function bootGatehouse(options: BenchGatehouseOptions, log: (line: 
     clientSecret: "gatehouse-server-secret",
     ...(options.eventsToken ? { eventsToken: options.eventsToken } : {}),
     ...(options.directory ? { directory: options.directory } : {}),
+    ...(options.database
+      ? { store: { databaseUrl: options.database.url, schema: options.database.schema } }
+      : {}),
     log,
   });
   await gatehouse.ready;
@@ -72,7 +78,11 @@ type ChildMessage =
 
 async function startChild(options: BenchGatehouseOptions, cpuProfileDir?: string): Promise<RunningGatehouse> {
   const child = fork(new URL("./gatehouse-child.ts", import.meta.url).pathname, [], {
-    execArgv: ["--import", "tsx", ...(cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : [])],
+    execArgv: [
+      "--import",
+      "tsx",
+      ...(cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : []),
+    ],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const pid = child.pid;
@@ -119,10 +129,25 @@ async function startChild(options: BenchGatehouseOptions, cpuProfileDir?: string
  * `child` (the default) runs Gatehouse in a process of its own, as in production, so the load generator and
  * the emulator do not share its event loop; `inline` runs it in this process.
  */
-export function startGatehouse(
+export async function startGatehouse(
   mode: "child" | "inline",
   options: BenchGatehouseOptions,
   cpuProfileDir?: string,
 ): Promise<RunningGatehouse> {
-  return mode === "child" ? startChild(options, cpuProfileDir) : startInline(options);
+  const running = await (mode === "child" ? startChild(options, cpuProfileDir) : startInline(options));
+  const { database } = options;
+  if (!database) return running;
+  return {
+    ...running,
+    async close() {
+      await running.close();
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${database.schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }

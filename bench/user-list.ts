@@ -2,16 +2,16 @@
  * How much field-level authorization costs on a large list, and what a request costs Auth0.
  *
  * Lists 100 users of one tenant with only `allow` fields, with guarded fields that need no more data (the
- * rules' own cost), and with roles (which cost Management calls), and
- * reports latency percentiles, throughput, Management calls per request and memory. Everything runs on
- * 127.0.0.1 against the embedded emulator. `npm run bench` (bounded: a fixed number of requests).
+ * rules' own cost), and with roles and tenants (more directory reads), one request at a time, and reports
+ * latency percentiles, throughput, Management calls per request and memory. Everything runs on 127.0.0.1
+ * against the embedded emulator. `npm run bench -- user-list` (bounded: a fixed number of requests).
  */
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createGatehouse } from "../src/app.js";
 import { startEmulator } from "../src/emulator/server.js";
+import { AUDIENCE, userToken } from "./support.js";
 
-const AUDIENCE = "https://api.gatehouse.local";
 const USERS = 100;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 
@@ -22,23 +22,9 @@ const gatehouse = await createGatehouse({
   clientId: "gatehouse-server",
   clientSecret: "gatehouse-server-secret",
 });
+await gatehouse.ready;
 await gatehouse.app.listen({ port: 0, host: "127.0.0.1" });
 const url = `http://127.0.0.1:${(gatehouse.app.server.address() as AddressInfo).port}/graphql`;
-
-async function token(): Promise<string> {
-  const response = await fetch(`${emulator.url}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "password",
-      client_id: "gatehouse-spa",
-      username: "admin@acme.test",
-      password: "Gatehouse-dev-1",
-      audience: AUDIENCE,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 async function graphql(authorization: string, query: string, variables?: Record<string, unknown>) {
   const response = await fetch(url, {
@@ -84,7 +70,8 @@ async function measure(name: string, authorization: string, query: string) {
 }
 
 try {
-  const authorization = `Bearer ${await token()}`;
+  // Ada logs in through Acme's organization, as the SPA does: only that gives her Acme's permissions.
+  const authorization = `Bearer ${await userToken(emulator.issuer, "admin@acme.test", "org_acme")}`;
   process.stdout.write(`creating ${USERS - 3} users in Acme…`);
   for (let i = 0; i < USERS - 3; i += 1) {
     await graphql(
@@ -114,7 +101,7 @@ try {
   console.table(rows);
   const memory = process.memoryUsage();
   console.log(
-    `memory after ${REQUESTS * 2} requests: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB ` +
+    `memory after ${rows.length * (REQUESTS + 1)} requests: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB ` +
       `(server and emulator in one process; ${REQUESTS} requests per row, node ${process.version})`,
   );
 } finally {

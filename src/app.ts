@@ -70,12 +70,15 @@ export interface DirectorySettings {
   changedUsersIntervalMs: number;
   /** The share of each Auth0 rate-limit bucket the background sync may use. Default 0.5. */
   rateLimitShare: number;
+  /** How long to wait before trying a failed first import again. Default 5 s. */
+  importRetryDelayMs: number;
 }
 
 const DIRECTORY_DEFAULTS: DirectorySettings = {
   fullPassIntervalMs: 15 * 60_000,
   changedUsersIntervalMs: 30_000,
   rateLimitShare: 0.5,
+  importRetryDelayMs: 5_000,
 };
 
 export interface Gatehouse {
@@ -200,6 +203,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const directory = new DirectoryRunner(sync, store.directory, events.counters, {
     fullPassIntervalMs: settings.fullPassIntervalMs,
     changedUsersIntervalMs: settings.changedUsersIntervalMs,
+    importRetryDelayMs: settings.importRetryDelayMs,
     log: options.log ?? (() => undefined),
   });
   const apiKeys = new ApiKeyExchange({ issuer: options.issuer, audience: options.audience }, cache);
@@ -349,9 +353,9 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     handler: graphqlHandler as unknown as RouteHandlerMethod,
   });
 
+  // The runner retries a failed import itself; `ready` rejects only when the instance closes first.
   const ready = directory.start();
-  // A failed first import is logged; the instance stays not ready and the runner's caller decides.
-  ready.catch((error: unknown) => console.error(`directory: the import failed: ${(error as Error).message}`));
+  ready.catch(() => undefined);
 
   return {
     app,

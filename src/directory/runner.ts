@@ -9,6 +9,8 @@ export interface DirectoryRunnerOptions {
   fullPassIntervalMs: number;
   /** How often users changed in Auth0 (by `updated_at`) are read. */
   changedUsersIntervalMs: number;
+  /** How long to wait before trying a failed import again. */
+  importRetryDelayMs: number;
   log: (line: string) => void;
 }
 
@@ -30,6 +32,7 @@ export class DirectoryRunner {
   private readonly timers: NodeJS.Timeout[] = [];
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private wake: () => void = () => undefined;
   ready = false;
 
   constructor(
@@ -39,17 +42,28 @@ export class DirectoryRunner {
     private readonly options: DirectoryRunnerOptions,
   ) {}
 
-  /** Resolves once the directory holds a complete import (this instance's or another's). */
+  /**
+   * Resolves once the directory holds a complete import (this instance's or another's). An import that fails
+   * (Auth0 or the store not answering) is tried again after a pause, from its checkpoint; meanwhile the instance
+   * is not ready. Rejects only when the runner is stopped first.
+   */
   async start(): Promise<void> {
-    while (!this.stopped && !(await this.directory.getState<PassReport>("last-full-pass"))) {
+    while (!(await this.directory.getState<PassReport>("last-full-pass"))) {
+      if (this.stopped) throw new Error("stopped before the directory was imported");
       if (await this.takeLease()) {
         try {
           await this.pass(true);
+        } catch (error) {
+          this.options.log(
+            `directory: the import failed (${(error as Error).name}: ${(error as Error).message}); ` +
+              `going on from its checkpoint in ${seconds(this.options.importRetryDelayMs)}`,
+          );
+          await this.pause(this.options.importRetryDelayMs);
         } finally {
           await this.directory.releaseLease(LEASE, this.holder);
         }
       } else {
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await this.pause(500);
       }
     }
     this.ready = true;
@@ -65,6 +79,17 @@ export class DirectoryRunner {
     } finally {
       await this.directory.releaseLease(LEASE, this.holder);
     }
+  }
+
+  /** Waits, but no longer than until the runner is stopped. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   private takeLease(): Promise<boolean> {
@@ -131,6 +156,7 @@ export class DirectoryRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake();
     for (const timer of this.timers) clearInterval(timer);
     await this.running;
   }

@@ -33,6 +33,17 @@ export interface DirectorySyncOptions {
   now?: () => Date;
 }
 
+/** Where an import stands, so one that stopped goes on from there. */
+interface ImportCheckpoint {
+  startedAt: string;
+  /** The last tenant (by id) whose members were read. */
+  tenantsThrough: string | null;
+  /** Users updated up to this instant were read. */
+  usersThrough: string | null;
+}
+
+const IMPORT_CHECKPOINT = "import-checkpoint";
+
 /** What the last full pass did, for operators (a GraphQL field and a log line per pass). */
 export interface PassReport {
   startedAt: string;
@@ -254,7 +265,14 @@ export class DirectorySync {
    * `allUsers`, else those changed since the last look). What Auth0 no longer has is removed.
    */
   async fullPass(progress: ProgressListener, { allUsers }: { allUsers: boolean }): Promise<PassReport> {
-    const startedAt = this.stamp();
+    // An import that stopped half-way (a crash, Auth0 failing) goes on from its checkpoint: the tenants it
+    // finished and the users it read are not read again.
+    const resumed = allUsers ? await this.directory.getState<ImportCheckpoint>(IMPORT_CHECKPOINT) : null;
+    const startedAt = resumed?.startedAt ?? this.stamp();
+    const checkpoint: ImportCheckpoint = resumed ?? { startedAt, tenantsThrough: null, usersThrough: null };
+    const saveCheckpoint = async () => {
+      if (allUsers) await this.directory.setState(IMPORT_CHECKPOINT, checkpoint);
+    };
     const management = this.paced;
 
     const roles = await collect(await management.roles.list({ per_page: PAGE }));
@@ -277,11 +295,14 @@ export class DirectorySync {
     );
 
     const organizations = await collect(await management.organizations.list({ take: PAGE }));
-    const tenants = organizations.map((organization) => toDirectoryTenant(organization, startedAt));
+    const tenants = organizations
+      .map((organization) => toDirectoryTenant(organization, startedAt))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const seenTenants = new Set(tenants.map((tenant) => tenant.id));
     await this.directory.upsertTenants(tenants);
     let memberships = 0;
     for (const [index, tenant] of tenants.entries()) {
+      if (checkpoint.tenantsThrough !== null && tenant.id <= checkpoint.tenantsThrough) continue;
       const members = await collect(
         await management.organizations.members.list(tenant.id, {
           take: PAGE,
@@ -300,6 +321,8 @@ export class DirectorySync {
         startedAt,
       );
       memberships += members.length;
+      checkpoint.tenantsThrough = tenant.id;
+      await saveCheckpoint();
       progress({ phase: "tenants", done: index + 1, total: organizations.length });
     }
     for (const tenantId of await this.directory.tenantIds()) {
@@ -342,9 +365,12 @@ export class DirectorySync {
     await this.directory.replaceConsents(consents);
 
     const since = allUsers
-      ? EARLIEST
+      ? (checkpoint.usersThrough ?? EARLIEST)
       : ((await this.directory.getState<string>("users-changed-through")) ?? EARLIEST);
-    const imported = await this.importUsers(since, startedAt, this.userProgress(progress));
+    const imported = await this.importUsers(since, startedAt, this.userProgress(progress), async (through) => {
+      checkpoint.usersThrough = through;
+      await saveCheckpoint();
+    });
     await this.markPlatformRoles(roles.map((role) => ({ id: String(role.id), name: String(role.name) })));
     await this.removeUsersAuth0NoLongerHas();
     await this.directory.setState("users-changed-through", startedAt);
@@ -359,6 +385,7 @@ export class DirectorySync {
       usersUnreachable: imported.unreachable,
     };
     await this.directory.setState("last-full-pass", report);
+    if (allUsers) await this.directory.setState(IMPORT_CHECKPOINT, null);
     return report;
   }
 
@@ -390,6 +417,8 @@ export class DirectorySync {
     from: string,
     to: string,
     progress: (found: number, total?: number) => void,
+    /** Called after each page with the last `updated_at` read: reading again from there misses nobody. */
+    readThrough: (instant: string) => Promise<void> = async () => undefined,
   ): Promise<{ read: number; unreachable: number }> {
     let read = 0;
     const write = async (users: readonly FoundUser[]) => {
@@ -407,6 +436,8 @@ export class DirectorySync {
       );
       read += users.length;
       progress(users.length);
+      const last = users.at(-1)?.updated_at;
+      if (typeof last === "string") await readThrough(last);
     };
     const unreachable = await this.walkUsers(
       { field: "updated_at", filter: null, from, to },
