@@ -84,7 +84,8 @@ export class RateLimitPacer {
     const limit = Number(headers.get("x-ratelimit-limit"));
     const remaining = Number(headers.get("x-ratelimit-remaining"));
     const reset = Number(headers.get("x-ratelimit-reset"));
-    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset) || limit <= 0) return;
+    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset) || limit <= 0)
+      return;
     const bucket = { limit, remaining, resetAt: reset * 1000 };
     this.buckets.set(route, bucket);
     this.last = bucket;

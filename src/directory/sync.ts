@@ -367,10 +367,15 @@ export class DirectorySync {
     const since = allUsers
       ? (checkpoint.usersThrough ?? EARLIEST)
       : ((await this.directory.getState<string>("users-changed-through")) ?? EARLIEST);
-    const imported = await this.importUsers(since, startedAt, this.userProgress(progress), async (through) => {
-      checkpoint.usersThrough = through;
-      await saveCheckpoint();
-    });
+    const imported = await this.importUsers(
+      since,
+      startedAt,
+      this.userProgress(progress),
+      async (through) => {
+        checkpoint.usersThrough = through;
+        await saveCheckpoint();
+      },
+    );
     await this.markPlatformRoles(roles.map((role) => ({ id: String(role.id), name: String(role.name) })));
     await this.removeUsersAuth0NoLongerHas();
     await this.directory.setState("users-changed-through", startedAt);
