@@ -1,10 +1,16 @@
 import type { DirectorySync } from "../directory/sync.js";
-import type { DirectoryClient, DirectoryReader } from "../store/directory.js";
+import type { DirectoryClient, DirectoryReader, DirectoryUser } from "../store/directory.js";
 import type { IntegrationRepository } from "../store/store.js";
 import type { ApiKeyExchange } from "./api-key-exchange.js";
 import type { AccessTokenVerifier, VerifiedToken } from "./access-token-verifier.js";
 import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
 import { ANONYMOUS_CALLER, type Caller } from "./caller.js";
+
+/** A user whose token may still be used: one that exists and is not blocked. */
+function assertUsable(user: DirectoryUser | null): void {
+  if (!user) throw new AuthenticationError("the access token's user no longer exists");
+  if (user.blocked) throw new AuthenticationError("the access token's user is blocked");
+}
 
 /** RFC 6750 token68 characters: what a bearer token may be made of. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -148,10 +154,9 @@ export class CallerResolver {
       }
     }
     // Permissions are frozen in the token; whether the person may still use it is not.
-    await this.currentUser(token.sub);
     const tenantId = token.orgId
-      ? await this.currentMembership(token.orgId, token.sub)
-      : await this.onlyTenantOf(token.sub);
+      ? await this.currentMember(token.orgId, token.sub)
+      : (await this.currentUser(token.sub), await this.onlyTenantOf(token.sub));
     if (!isSpa) return this.partner(token, clientId, tenantId);
     return {
       kind: "USER",
@@ -170,18 +175,23 @@ export class CallerResolver {
       async () => (await this.directory.findUser(userId)) ?? (await this.sync.learnUser(userId)),
       "the user",
     );
-    if (!user) throw new AuthenticationError("the access token's user no longer exists");
-    if (user.blocked) throw new AuthenticationError("the access token's user is blocked");
+    assertUsable(user);
   }
 
-  /** The token's organization, while the user is still a member of it. */
-  private async currentMembership(tenantId: string, userId: string): Promise<string> {
-    const membership = await this.checked(
-      async () =>
+  /** The token's organization, while its user may use it and is still a member of it: one directory read. */
+  private async currentMember(tenantId: string, userId: string): Promise<string> {
+    const membership = await this.checked(async () => {
+      const found = await this.directory.findUserInTenant(userId, tenantId);
+      if (found) {
+        assertUsable(found.user);
+        return found.membership ?? (await this.sync.learnMembership(tenantId, userId));
+      }
+      assertUsable(await this.sync.learnUser(userId));
+      return (
         (await this.directory.findMembership(tenantId, userId)) ??
-        (await this.sync.learnMembership(tenantId, userId)),
-      "the user's membership",
-    );
+        (await this.sync.learnMembership(tenantId, userId))
+      );
+    }, "the user's membership");
     if (!membership) {
       throw new AuthenticationError("the access token's user is no longer a member of its organization");
     }
@@ -193,6 +203,7 @@ export class CallerResolver {
     try {
       return await read();
     } catch (error) {
+      if (error instanceof AuthenticationError) throw error;
       throw new CallerUnavailableError(`${what} could not be checked right now; try again shortly`, {
         cause: error,
       });

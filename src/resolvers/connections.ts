@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionNode } from "graphql";
 import { badUserInput } from "../errors.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -33,4 +34,16 @@ export function slicePage<T>(items: T[], first: number | null | undefined, after
     totalCount: items.length,
     pageInfo: { hasNextPage: end < items.length, endCursor: nodes.length > 0 ? offsetCursor(end) : null },
   };
+}
+
+/** Whether the query asks for a field directly under the one being resolved (through fragments too). */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const visit = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === name;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet.selections);
+      const fragment = info.fragments[selection.name.value];
+      return fragment ? visit(fragment.selectionSet.selections) : false;
+    });
+  return info.fieldNodes.some((node) => visit(node.selectionSet?.selections ?? []));
 }

@@ -31,6 +31,6 @@ export const tenantResolvers: Resolvers = {
   },
   Tenant: {
     plan: (tenant) => tenant.plan,
-    users: (tenant, args, context) => listTenantUsers(context, tenant.id, args),
+    users: (tenant, args, context, info) => listTenantUsers(context, tenant.id, args, info),
   },
 };

@@ -3,10 +3,11 @@ import { canSeeTenant } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
 import { memberKey } from "../directory/loaders.js";
 import type { UserModel } from "../directory/models.js";
+import type { GraphQLResolveInfo } from "graphql";
 import { badUserInput, notFound } from "../errors.js";
 import type { Resolvers, ResolversTypes } from "../generated/graphql.js";
 import { DirectoryCursorError } from "../store/directory.js";
-import { pageSize } from "./connections.js";
+import { pageSize, selectsField } from "./connections.js";
 
 /** What Auth0 user ids look like (`auth0|…`, `google-oauth2|…`); anything else cannot be a user. */
 const USER_ID = /^[\w.-]+\|[\w.@-]+$/;
@@ -48,11 +49,18 @@ export async function listTenantUsers(
   { directory, loaders }: GatehouseContext,
   tenantId: string,
   args: { search?: string | null; first?: number | null; after?: string | null },
+  info: GraphQLResolveInfo,
 ): Promise<ResolversTypes["UserConnection"]> {
   const search = args.search?.trim();
   if (search && search.length > 100) throw badUserInput("search must be at most 100 characters", "search");
   const page = await directory
-    .listTenantUsers(tenantId, { search, first: pageSize(args.first), after: args.after })
+    .listTenantUsers(tenantId, {
+      search,
+      first: pageSize(args.first),
+      after: args.after,
+      // Counting every matching member costs a statement: only when the query asks.
+      withTotal: selectsField(info, "totalCount"),
+    })
     .catch((error: unknown) => {
       throw error instanceof DirectoryCursorError
         ? badUserInput("after is not a cursor this API gave out", "after")
@@ -83,7 +91,7 @@ function membershipTenant(context: GatehouseContext, args: { tenantId?: string |
 export const userResolvers: Resolvers = {
   Query: {
     user: (_root, { id }, context) => findVisibleUser(context, id),
-    users: (_root, args, context) => listTenantUsers(context, callerTenant(context), args),
+    users: (_root, args, context, info) => listTenantUsers(context, callerTenant(context), args, info),
   },
   Mutation: {
     createUser: (_root, { input }, context) =>

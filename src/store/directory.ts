@@ -94,7 +94,8 @@ export interface DirectoryConsent {
 /** A page of a keyset-paginated list: `endCursor` is opaque and stable under inserts and deletes. */
 export interface DirectoryPage<T> {
   nodes: T[];
-  totalCount: number;
+  /** Null when the query did not ask for it (`withTotal: false`): counting costs a statement. */
+  totalCount: number | null;
   hasNextPage: boolean;
   endCursor: string | null;
 }
@@ -109,6 +110,8 @@ export interface TenantUserQuery {
    * order); anything else, including "", is a `DirectoryCursorError`.
    */
   after?: string | null;
+  /** Whether to count every matching member too (default true). */
+  withTotal?: boolean;
 }
 
 /** A cursor the directory did not give out (or cannot read): the caller's bad input. */
@@ -123,6 +126,14 @@ export interface DirectoryReader {
   /** The ids of the tenants a user is a member of, sorted. */
   tenantsOfUser(userId: string): Promise<string[]>;
   findMembership(tenantId: string, userId: string): Promise<DirectoryMembership | null>;
+  /**
+   * A user and, in one statement, their membership of a tenant (null when they are not a member): the
+   * check every request of a user makes.
+   */
+  findUserInTenant(
+    userId: string,
+    tenantId: string,
+  ): Promise<{ user: DirectoryUser; membership: DirectoryMembership | null } | null>;
   /** The memberships of these users in one tenant (missing users are absent from the map). */
   findMemberships(tenantId: string, userIds: readonly string[]): Promise<Map<string, DirectoryMembership>>;
   /**
@@ -274,7 +285,7 @@ function decodeCursor(list: CursorList, cursor: string): string {
 function page<T>(
   rows: T[],
   limit: number,
-  totalCount: number,
+  totalCount: number | null,
   idOf: (node: T) => string,
   list: CursorList,
 ): DirectoryPage<T> {
@@ -820,6 +831,32 @@ export function directoryRepository(sql: SqlClient): DirectoryRepository {
       return membership ?? null;
     },
 
+    async findUserInTenant(userId, tenantId) {
+      const [row] = await sql.query<
+        UserRow & { membership_role_names: string[] | null; membership_time: Date | null }
+      >(
+        `select ${userColumns}, m.role_names as membership_role_names, m.source_time as membership_time
+           from directory_users u
+           left join directory_memberships m
+             on m.user_id = u.id and m.tenant_id = $2 and m.removed_at is null and ${tenantNotDeleted("$2")}
+          where u.id = $1 and u.deleted_at is null`,
+        [userId, tenantId],
+      );
+      if (!row) return null;
+      return {
+        user: toUser(row),
+        membership:
+          row.membership_role_names === null || row.membership_time === null
+            ? null
+            : {
+                tenantId,
+                userId,
+                roleNames: row.membership_role_names,
+                sourceTime: new Date(row.membership_time).toISOString(),
+              },
+      };
+    },
+
     async findMemberships(tenantId, userIds) {
       if (userIds.length === 0) return new Map();
       const found = await memberships(
@@ -830,7 +867,7 @@ export function directoryRepository(sql: SqlClient): DirectoryRepository {
       return new Map(found.map((membership) => [membership.userId, membership]));
     },
 
-    async listTenantUsers(tenantId, { search, first, after }) {
+    async listTenantUsers(tenantId, { search, first, after, withTotal = true }) {
       const limit = pageSize(first);
       const afterId = after === undefined || after === null ? null : decodeCursor("members", after);
       const pattern = searchPattern(search);
@@ -853,7 +890,7 @@ export function directoryRepository(sql: SqlClient): DirectoryRepository {
          limit ${limit + 1}`,
         afterId === null ? params : [...params, afterId],
       );
-      const totalCount = await count(`select count(*)::int as count ${matching}`, params);
+      const totalCount = withTotal ? await count(`select count(*)::int as count ${matching}`, params) : null;
       return page(rows.map(toUser), limit, totalCount, (user) => user.id, "members");
     },
 
