@@ -8,6 +8,7 @@ import {
   basic,
   bearer,
   GATEHOUSE_API,
+  SEED_PASSWORD,
   startStack,
   type GraphQLResponse,
   type Stack,
@@ -173,5 +174,31 @@ describe("two Gatehouse instances sharing one Redis and one Postgres", () => {
     const after = await onSecond(`{ user(id: "${id}") { name } }`, acmeAdmin);
     expect(after.body.data).toEqual({ user: null });
     expect(after.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("a user blocked, or deleted, through one instance is refused by the other on their next request", async () => {
+    const tokens: Record<string, string> = {};
+    const ids: Record<string, string> = {};
+    for (const kind of ["blocked", "deleted"]) {
+      const email = `${kind}-${randomBytes(4).toString("hex")}@acme.test`;
+      const created = await first.graphql(
+        `mutation($email: String!) { createUser(input: { email: $email, password: "${SEED_PASSWORD}", roles: ["member"] }) { id } }`,
+        { authorization: acmeAdmin, variables: { email } },
+      );
+      ids[kind] = (created.body.data?.createUser as { id: string }).id;
+      tokens[kind] = bearer(await first.userToken(email, { organization: "org_acme" }));
+      expect((await onSecond("{ viewer { kind } }", tokens[kind] ?? "")).status).toBe(200);
+    }
+    await first.graphql(`mutation { setUserBlocked(id: "${ids.blocked}", blocked: true) { id } }`, {
+      authorization: acmeAdmin,
+    });
+    await first.graphql(`mutation { deleteUser(id: "${ids.deleted}") }`, { authorization: acmeAdmin });
+
+    const blocked = await onSecond("{ viewer { kind } }", tokens.blocked ?? "");
+    expect(blocked.status).toBe(401);
+    expect(blocked.headers.get("www-authenticate")).toContain("the access token's user is blocked");
+    const deleted = await onSecond("{ viewer { kind } }", tokens.deleted ?? "");
+    expect(deleted.status).toBe(401);
+    expect(deleted.headers.get("www-authenticate")).toContain("the access token's user no longer exists");
   });
 });
