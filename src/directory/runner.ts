@@ -15,6 +15,8 @@ export interface DirectoryRunnerOptions {
 }
 
 const LEASE = "sync-lease";
+/** How long an event id is remembered to skip a duplicate delivery. */
+const EVENT_MEMORY_MS = 7 * 24 * 3600 * 1000;
 /** A lease outlives its holder's crash by this much; the holder renews it while it works. */
 const LEASE_MS = 60_000;
 
@@ -127,6 +129,8 @@ export class DirectoryRunner {
     try {
       if (importing) this.options.log("directory: importing the Auth0 tenant (first start)");
       const report = await this.sync.fullPass(progress, { allUsers: importing });
+      // Auth0 retries a delivery for minutes, not days: older event ids need not be remembered for dedupe.
+      await this.directory.forgetEventsBefore(new Date(Date.now() - EVENT_MEMORY_MS).toISOString());
       this.options.log(
         `directory: ${importing ? "import" : "full pass"} done in ${seconds(Date.now() - started)}: ` +
           `${report.tenants} tenants, ${report.memberships} memberships, ${report.users} users read, ${report.clients} clients`,
