@@ -69,18 +69,34 @@ export class DirectoryRunner {
       }
     }
     this.ready = true;
-    this.every(this.options.changedUsersIntervalMs, () => this.sync.changedUsers());
+    this.every(this.options.changedUsersIntervalMs, () => this.leased(() => this.sync.changedUsers()));
     this.every(this.options.fullPassIntervalMs, () => this.leasedPass());
+    // A restart after a while away: what changed meanwhile without an event is read now, not a period later.
+    const last = await this.directory.getState<PassReport>("last-full-pass");
+    if (last && Date.now() - Date.parse(last.finishedAt) > this.options.fullPassIntervalMs) {
+      this.running = this.running.then(() => this.leasedPass()).catch((error: unknown) => this.failed(error));
+    }
   }
 
-  /** Runs a full pass now if no other instance is running one (tests and operators). */
-  async leasedPass(): Promise<PassReport | null> {
+  /** Runs `work` if no other instance holds the sync's lease; one instance reads Auth0 at a time. */
+  private async leased<T>(work: () => Promise<T>): Promise<T | null> {
     if (!(await this.takeLease())) return null;
     try {
-      return await this.pass(false);
+      return await work();
     } finally {
       await this.directory.releaseLease(LEASE, this.holder);
     }
+  }
+
+  private failed(error: unknown): void {
+    this.options.log(
+      `directory: sync failed (${(error as Error).name}: ${(error as Error).message}); retrying later`,
+    );
+  }
+
+  /** Runs a full pass now if no other instance is running one (tests and operators). */
+  leasedPass(): Promise<PassReport | null> {
+    return this.leased(() => this.pass(false));
   }
 
   /** Waits, but no longer than until the runner is stopped. */
@@ -101,11 +117,7 @@ export class DirectoryRunner {
   private every(intervalMs: number, work: () => Promise<unknown>): void {
     const timer = setInterval(() => {
       // One piece of work at a time; a failure is logged and the next tick tries again.
-      this.running = this.running.then(work).catch((error: unknown) => {
-        this.options.log(
-          `directory: sync failed (${(error as Error).name}: ${(error as Error).message}); retrying later`,
-        );
-      });
+      this.running = this.running.then(work).catch((error: unknown) => this.failed(error));
     }, intervalMs);
     timer.unref();
     this.timers.push(timer);
