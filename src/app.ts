@@ -30,6 +30,8 @@ import {
   parseDelivery,
 } from "./directory/events.js";
 import { createLoaders } from "./directory/loaders.js";
+import { DirectoryReadCache, type RequestDirectory } from "./directory/read-cache.js";
+import type { DirectoryReader } from "./store/directory.js";
 import { RateLimitPacer } from "./directory/pacer.js";
 import { DirectoryRunner } from "./directory/runner.js";
 import { DirectorySync } from "./directory/sync.js";
@@ -98,6 +100,8 @@ export interface Gatehouse {
 declare module "fastify" {
   interface FastifyRequest {
     caller?: Caller;
+    /** The directory as this request sees it: one version, read once. */
+    directory?: RequestDirectory;
   }
 }
 
@@ -212,14 +216,12 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     apiKeys: new ApiKeyService(management, store, sync, apiKeys, options.audience),
     integrations: new IntegrationService(management, store),
   };
-  const callers = new CallerResolver(
-    new AccessTokenVerifier({ issuer: options.issuer, audience: options.audience }),
-    apiKeys,
-    store.directory,
-    sync,
-    store.integrations,
-    new Set(options.spaClientIds ?? DEFAULT_SPA_CLIENT_IDS),
-  );
+  const verifier = new AccessTokenVerifier({ issuer: options.issuer, audience: options.audience });
+  const spaClientIds = new Set(options.spaClientIds ?? DEFAULT_SPA_CLIENT_IDS);
+  const readCache = new DirectoryReadCache(store.directory);
+  /** A request's caller is resolved against the directory as that request sees it. */
+  const callersFor = (directory: DirectoryReader) =>
+    new CallerResolver(verifier, apiKeys, directory, sync, store.integrations, spaClientIds);
 
   const typeDefs = loadTypeDefs();
   const resolvers = protectResolvers(
@@ -248,6 +250,14 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const plugins: ApolloServerPlugin<GatehouseContext>[] = [
     fastifyApolloDrainPlugin(app),
     ...(armor.plugins as ApolloServerPlugin<GatehouseContext>[]),
+    // A mutation reads what it wrote: past its writes, the version the request read is stale.
+    {
+      requestDidStart: async () => ({
+        didResolveOperation: async ({ operation, contextValue }) => {
+          if (operation?.operation === "mutation") contextValue.directory.readFresh();
+        },
+      }),
+    },
   ];
   if (!options.landingPage) plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GatehouseContext>({
@@ -267,8 +277,8 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const graphqlHandler = fastifyApolloHandler(apollo, {
     context: async (request) => ({
       caller: request.caller as Caller,
-      directory: store.directory,
-      loaders: createLoaders(store.directory),
+      directory: request.directory as RequestDirectory,
+      loaders: createLoaders(request.directory as RequestDirectory),
       services,
       store,
       directoryStatus: () => directory.status(),
@@ -332,7 +342,9 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
           });
       }
       try {
-        request.caller = await callers.resolve(request.headers.authorization);
+        const directory = readCache.forRequest();
+        request.directory = directory;
+        request.caller = await callersFor(directory).resolve(request.headers.authorization);
       } catch (error) {
         if (error instanceof CallerUnavailableError) {
           return reply

@@ -4,7 +4,7 @@ import type { Loaders } from "./directory/loaders.js";
 import type { DirectoryStatus } from "./directory/status.js";
 import type { IntegrationService } from "./services/integrations.js";
 import type { UserService } from "./services/users.js";
-import type { DirectoryReader } from "./store/directory.js";
+import type { RequestDirectory } from "./directory/read-cache.js";
 import type { Store } from "./store/store.js";
 
 /** The domain services: every write goes through one of them. */
@@ -18,7 +18,7 @@ export interface Services {
 export interface GatehouseContext {
   caller: Caller;
   /** Gatehouse's read model of Auth0: every read is answered from it. */
-  directory: DirectoryReader;
+  directory: RequestDirectory;
   loaders: Loaders;
   services: Services;
   /** Gatehouse's own records (integrations, audit events). */

@@ -170,6 +170,8 @@ export interface DirectoryReader {
 
   /** How many users, tenants, memberships, clients the directory holds (not counting tombstones). */
   counts(): Promise<{ users: number; tenants: number; memberships: number; clients: number }>;
+  /** A number every write that changes what readers see moves on (for the in-process read cache). */
+  version(): Promise<number>;
   /** A value the sync engine keeps (last full pass, import progress, checkpoints); null when never set. */
   getState<T>(key: string): Promise<T | null>;
   /** Whether `recordEvent` recorded this event id (and `forgetEventsBefore` has not forgotten it). */
@@ -796,7 +798,7 @@ export function directoryRepository(sql: SqlClient): DirectoryRepository {
       )
     ).map(toMembership);
 
-  return {
+  const repository: DirectoryRepository = {
     async findUser(id) {
       const [row] = await sql.query<UserRow>(
         `select ${userColumns} from directory_users u where u.id = $1 and u.deleted_at is null`,
@@ -1135,5 +1137,49 @@ export function directoryRepository(sql: SqlClient): DirectoryRepository {
     async releaseLease(name, holder) {
       await sql.query("delete from directory_leases where name = $1 and holder = $2", [name, holder]);
     },
+
+    async version() {
+      const [row] = await sql.query<{ version: string | number }>(
+        "select version from directory_version where id = 1",
+      );
+      return Number(row?.version ?? 0);
+    },
   };
+  return withVersionBumps(sql, repository);
+}
+
+/** The writes that change what a reader can see; each moves the directory's version on, in its transaction. */
+const VERSIONED_WRITES = [
+  "upsertUser",
+  "upsertUsers",
+  "deleteUser",
+  "upsertTenant",
+  "upsertTenants",
+  "deleteTenant",
+  "upsertMembership",
+  "upsertMemberships",
+  "removeMembership",
+  "replaceMemberships",
+  "replaceRoles",
+  "upsertClient",
+  "upsertClients",
+  "deleteClient",
+  "replaceConsents",
+  "upsertConsent",
+  "deleteConsent",
+  "setPlatformRoles",
+] as const satisfies readonly (keyof DirectoryWriter)[];
+
+function withVersionBumps(sql: SqlClient, repository: DirectoryRepository): DirectoryRepository {
+  const bumped = { ...repository } as Record<string, unknown>;
+  for (const name of VERSIONED_WRITES) {
+    const write = repository[name] as (...args: unknown[]) => Promise<unknown>;
+    bumped[name] = async (...args: unknown[]) => {
+      const result = await write(...args);
+      // After the write, never before: a reader that sees the new version also sees the new data.
+      await sql.query("update directory_version set version = version + 1 where id = 1");
+      return result;
+    };
+  }
+  return bumped as unknown as DirectoryRepository;
 }

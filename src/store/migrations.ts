@@ -156,6 +156,19 @@ export const migrations: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 4,
+    name: "directory_version",
+    statements: [
+      // One number that every directory write moves on: a reader that saw it unchanged may serve what it
+      // read before from memory (src/directory/read-cache.ts).
+      `create table directory_version (
+         id int primary key check (id = 1),
+         version bigint not null
+       )`,
+      `insert into directory_version (id, version) values (1, 0)`,
+    ],
+  },
 ];
 
 /**

@@ -73,4 +73,21 @@ describe.each(stores)("reads on %s", (_name, storeOptions) => {
     expect(managementCalls(stats)).toBe(0);
     expect(stats.tokenRequests).toEqual({});
   });
+  it("a mutation answers with what it wrote, though the same was just read, and the next read sees it", async () => {
+    const admin = bearer(await stack.userToken("admin@globex.test"));
+    const read = async () =>
+      (await stack.graphql('{ user(id: "auth0|globex-member") { name roles } }', { authorization: admin }))
+        .body;
+    expect(await read()).toEqual({ data: { user: { name: "Gia Member", roles: ["member"] } } });
+    const written = await stack.graphql(
+      'mutation { assignRoles(userId: "auth0|globex-member", roles: ["user-manager"]) { name roles } }',
+      { authorization: admin },
+    );
+    expect(written.body).toEqual({
+      data: { assignRoles: { name: "Gia Member", roles: ["member", "user-manager"] } },
+    });
+    expect(await read()).toEqual({
+      data: { user: { name: "Gia Member", roles: ["member", "user-manager"] } },
+    });
+  });
 });
