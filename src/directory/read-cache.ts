@@ -15,8 +15,16 @@ interface Entry {
   value: unknown;
 }
 
-/** How many reads the process keeps; an entry is a user, a membership, a page of a list. */
-const MAX_ENTRIES = 50_000;
+/** How many rows the process keeps (a user, a membership; a page of a list counts its rows), bounding memory. */
+const MAX_ROWS = 200_000;
+
+/** An entry's weight in rows: a list or a page weighs what it holds. */
+function rowsIn(entry: Entry): number {
+  const { value } = entry;
+  if (Array.isArray(value)) return value.length + 1;
+  const nodes = (value as { nodes?: unknown } | null)?.nodes;
+  return Array.isArray(nodes) ? nodes.length + 1 : 1;
+}
 
 /**
  * An in-process cache of directory reads, correct across instances: every directory write moves one version
@@ -26,7 +34,7 @@ const MAX_ENTRIES = 50_000;
  * partners), and a change made on any instance is seen by every instance on its next request.
  */
 export class DirectoryReadCache {
-  private readonly entries = new LRUCache<string, Entry>({ max: MAX_ENTRIES });
+  private readonly entries = new LRUCache<string, Entry>({ maxSize: MAX_ROWS, sizeCalculation: rowsIn });
 
   constructor(private readonly directory: DirectoryReader) {}
 
