@@ -800,11 +800,7 @@ export function directoryRepository(sql: SqlClient): DirectoryRepository {
 
   const repository: DirectoryRepository = {
     async findUser(id) {
-      const [row] = await sql.query<UserRow>(
-        `select ${userColumns} from directory_users u where u.id = $1 and u.deleted_at is null`,
-        [id],
-      );
-      return row ? toUser(row) : null;
+      return (await repository.findUsers([id]))[0] ?? null;
     },
 
     async findUsers(ids) {
@@ -922,11 +918,7 @@ export function directoryRepository(sql: SqlClient): DirectoryRepository {
       ),
 
     async findTenant(id) {
-      const [row] = await sql.query<TenantRow>(
-        `select ${tenantColumns} from directory_tenants t where t.id = $1 and t.deleted_at is null`,
-        [id],
-      );
-      return row ? toTenant(row) : null;
+      return (await repository.findTenants([id]))[0] ?? null;
     },
 
     async findTenants(ids) {
