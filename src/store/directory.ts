@@ -1168,6 +1168,8 @@ function withVersionBumps(sql: SqlClient, repository: DirectoryRepository): Dire
     const write = repository[name] as (...args: unknown[]) => Promise<unknown>;
     bumped[name] = async (...args: unknown[]) => {
       const result = await write(...args);
+      // A write that changed nothing (older than what is stored) leaves readers' caches alone.
+      if (result === false || result === 0) return result;
       // After the write, never before: a reader that sees the new version also sees the new data.
       await sql.query("update directory_version set version = version + 1 where id = 1");
       return result;
