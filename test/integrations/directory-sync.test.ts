@@ -62,10 +62,11 @@ describe.each(stores)("on %s", (_name, storeOptions, cleanUp) => {
       stack = await startStack({ events: true, gatehouse: { store } });
       acmeAdmin = bearer(await stack.userToken("admin@acme.test"));
     });
+    // Generous: on a loaded 2-core machine the tear-down once took over 30 s (see stack.close's warnings).
     afterAll(async () => {
       await stack?.close();
       await cleanUp(store);
-    });
+    }, 90_000);
 
     const nameOf = async (userId: string) =>
       (
@@ -229,10 +230,11 @@ describe.each(stores)("on %s", (_name, storeOptions, cleanUp) => {
       });
       await control(stack, "event-streams/faults", { dropNext: 100_000 });
     });
+    // Generous: on a loaded 2-core machine the tear-down once took over 30 s (see stack.close's warnings).
     afterAll(async () => {
       await stack?.close();
       await cleanUp(store);
-    });
+    }, 90_000);
 
     it("outside changes appear within the reconciliation interval", async () => {
       const admin = bearer(await stack.userToken("admin@globex.test"));

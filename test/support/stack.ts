@@ -100,6 +100,21 @@ async function tokenFrom(emulator: RunningEmulator, fields: Record<string, strin
   return body.access_token as string;
 }
 
+/** Runs a step of a test's tear-down, and says on the console when it takes suspiciously long. */
+async function stepWithin(step: string, work: () => Promise<void>, warnAfterMs = 10_000): Promise<void> {
+  const started = Date.now();
+  const warning = setTimeout(
+    () => console.warn(`${step} has taken over ${warnAfterMs / 1000} s`),
+    warnAfterMs,
+  );
+  try {
+    await work();
+  } finally {
+    clearTimeout(warning);
+    if (Date.now() - started > warnAfterMs) console.warn(`${step} took ${Date.now() - started} ms`);
+  }
+}
+
 /** An emulator and a Gatehouse in front of it, both on free ports, for one test file. */
 export async function startStack(
   options: {
@@ -208,8 +223,9 @@ export async function startStack(
       await fetch(`${emulator.url}/__emulator/stats`, { method: "DELETE" });
     },
     async close() {
-      await gatehouse.close();
-      await emulator.close();
+      // A close that hangs should say which part hung (once seen under heavy load, not reproduced since).
+      await stepWithin("closing Gatehouse", () => gatehouse.close());
+      await stepWithin("closing the emulator", () => emulator.close());
     },
   };
 }
