@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
@@ -36,6 +37,7 @@ import { RateLimitPacer } from "./directory/pacer.js";
 import { DirectoryRunner } from "./directory/runner.js";
 import { DirectorySync } from "./directory/sync.js";
 import { ApiKeyService } from "./services/api-keys.js";
+import { AuditRetention, recordRefusedMutation } from "./services/audit.js";
 import { IntegrationService } from "./services/integrations.js";
 import { UserService } from "./services/users.js";
 
@@ -61,6 +63,8 @@ export interface GatehouseOptions {
   eventsToken?: string;
   /** How the directory keeps in step with Auth0. */
   directory?: Partial<DirectorySettings>;
+  /** How long audit events are kept. */
+  audit?: Partial<AuditSettings>;
   /** Where progress lines go (the directory's import and passes); the process decides. Default: nowhere. */
   log?: (line: string) => void;
 }
@@ -75,6 +79,21 @@ export interface DirectorySettings {
   /** How long to wait before trying a failed first import again. Default 5 s. */
   importRetryDelayMs: number;
 }
+
+export interface AuditSettings {
+  /** Events older than this many days are deleted. Default 365. */
+  retentionDays: number;
+  /** How often the old events are looked for. Default hourly. */
+  pruneIntervalMs: number;
+  /** The clock retention measures against (tests move it). */
+  now: () => Date;
+}
+
+const AUDIT_DEFAULTS: AuditSettings = {
+  retentionDays: 365,
+  pruneIntervalMs: 3_600_000,
+  now: () => new Date(),
+};
 
 const DIRECTORY_DEFAULTS: DirectorySettings = {
   fullPassIntervalMs: 15 * 60_000,
@@ -92,6 +111,8 @@ export interface Gatehouse {
   ready: Promise<void>;
   directory: DirectoryRunner;
   apiKeys: ApiKeyExchange;
+  /** Deletes audit events past their retention; runs on a timer, and on demand. */
+  auditRetention: AuditRetention;
   cache: Keyv;
   store: Store;
   close(): Promise<void>;
@@ -228,9 +249,16 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     buildSchema(typeDefs),
     allResolvers() as Record<string, Record<string, unknown>>,
     permissions as unknown as Parameters<typeof protectResolvers>[2],
+    (field, args, context) => recordRefusedMutation(store.auditLog, context, field, args),
   );
+  const auditSettings = { ...AUDIT_DEFAULTS, ...options.audit };
+  const auditRetention = new AuditRetention(store.auditLog, auditSettings.retentionDays, auditSettings.now);
 
-  const app = Fastify({ logger: false, bodyLimit: 1_000_000 });
+  // Request ids are kept in audit events, so they must not repeat across instances or restarts.
+  const app = Fastify({ logger: false, bodyLimit: 1_000_000, genReqId: () => randomUUID() });
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     // Browsers on these origins (the SPA) may call the API; bearer tokens, so no cookies are allowed.
     await app.register(cors, {
@@ -277,6 +305,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const graphqlHandler = fastifyApolloHandler(apollo, {
     context: async (request) => ({
       caller: request.caller as Caller,
+      requestId: request.id,
       directory: request.directory as RequestDirectory,
       loaders: createLoaders(request.directory as RequestDirectory),
       services,
@@ -369,16 +398,27 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const ready = directory.start();
   ready.catch(() => undefined);
 
+  const pruneAuditLog = () => {
+    auditRetention.prune().catch((error: unknown) => {
+      // Tried again at the next tick; nothing is lost by keeping old events a little longer.
+      console.error(`audit retention: pruning failed (${(error as Error).name})`);
+    });
+  };
+  const auditTimer = setInterval(pruneAuditLog, auditSettings.pruneIntervalMs);
+  auditTimer.unref();
+
   return {
     app,
     management,
     apiKeys,
+    auditRetention,
     cache,
     store,
     ready,
     directory,
     managementToken: tokens.getToken,
     async close() {
+      clearInterval(auditTimer);
       await directory.stop();
       await ready.catch(() => undefined);
       await app.close();

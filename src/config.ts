@@ -23,6 +23,8 @@ export interface Config {
   emulatorRateLimit: EmulatorRateLimit;
   /** The share of each Auth0 rate-limit bucket the directory's background sync may use (DIRECTORY_SYNC_SHARE). */
   directorySyncShare: number;
+  /** How many days audit events are kept (AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
   /** Port of the embedded emulator, when AUTH0_DOMAIN is unset. */
   emulatorPort: number;
   dataDir: string;
@@ -130,6 +132,17 @@ function share(raw: string | undefined): number {
   return value;
 }
 
+function retentionDays(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === "") return 365;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 36_500) {
+    throw new ConfigError(
+      `AUDIT_RETENTION_DAYS must be a whole number of days from 1 to 36500, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
 /** Reads and checks the configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const domain = env.AUTH0_DOMAIN?.trim() || undefined;
@@ -151,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     emulatorPort: port("EMULATOR_PORT", env.EMULATOR_PORT, 4010),
     emulatorRateLimit: emulatorRateLimit(env.EMULATOR_RATE_LIMIT),
     directorySyncShare: share(env.DIRECTORY_SYNC_SHARE),
+    auditRetentionDays: retentionDays(env.AUDIT_RETENTION_DAYS),
     corsOrigins: origins(env.CORS_ORIGINS),
     spaClientIds: clientIds(env.AUTH0_SPA_CLIENT_IDS),
     eventsToken: eventsToken(env.AUTH0_EVENTS_TOKEN),

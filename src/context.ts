@@ -14,9 +14,14 @@ export interface Services {
   integrations: IntegrationService;
 }
 
-/** What every resolver and rule of one request works with. */
+/**
+ * What every resolver and rule of one request works with. It is the `Actor` the services are called with
+ * (the caller and the request id).
+ */
 export interface GatehouseContext {
   caller: Caller;
+  /** The HTTP request's id, sent back as `x-request-id` and kept in the audit events it causes. */
+  requestId: string;
   /** Gatehouse's read model of Auth0: every read is answered from it. */
   directory: RequestDirectory;
   loaders: Loaders;

@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     landingPage: !config.auth0Issuer,
     log: (line) => console.log(line),
     directory: { rateLimitShare: config.directorySyncShare },
+    audit: { retentionDays: config.auditRetentionDays },
   });
   const address = await gatehouse.app.listen({ port: config.port, host: config.host });
   const webhookBase = auth0.embedded ? address : config.publicUrl;

@@ -1,6 +1,9 @@
 import { allow, and, chain, or } from "graphql-shield";
 import type {
   ApiKeyResolvers,
+  AuditActorResolvers,
+  AuditEventConnectionResolvers,
+  AuditEventResolvers,
   DirectoryStatusResolvers,
   ApiKeySecretResolvers,
   IntegrationResolvers,
@@ -49,6 +52,9 @@ export interface PermissionMap {
   Partner: RulesFor<PartnerResolvers>;
   Integration: RulesFor<IntegrationResolvers>;
   DirectoryStatus: RulesFor<DirectoryStatusResolvers>;
+  AuditEvent: RulesFor<AuditEventResolvers>;
+  AuditActor: RulesFor<AuditActorResolvers>;
+  AuditEventConnection: RulesFor<AuditEventConnectionResolvers>;
 }
 
 const readsUsers = hasPermission("read:users");
@@ -116,6 +122,7 @@ export const permissions: PermissionMap = {
     users: chain(readsUsers, isVisibleTenant),
     apiKeys: chain(hasPermission("read:api_keys"), isVisibleTenant),
     integrations: chain(readsIntegrations, isVisibleTenant),
+    auditEvents: chain(hasPermission("read:audit"), isVisibleTenant),
   },
   TenantConnection: { nodes: allow, pageInfo: allow, totalCount: allow },
   User: {
@@ -151,6 +158,19 @@ export const permissions: PermissionMap = {
     lastEventAt: allow,
     eventLagSeconds: allow,
   },
+  // Reached only through Tenant.auditEvents; an event's details (and so anything near a secret) are not exposed.
+  AuditEvent: {
+    id: allow,
+    action: allow,
+    outcome: allow,
+    at: allow,
+    requestId: allow,
+    actor: allow,
+    tenant: allow,
+    target: allow,
+  },
+  AuditActor: { kind: allow, subject: allow, clientId: allow, partnerId: allow },
+  AuditEventConnection: { nodes: allow, pageInfo: allow },
   Integration: {
     id: readsIntegration,
     partner: readsIntegration,
@@ -161,4 +181,25 @@ export const permissions: PermissionMap = {
     enabledAt: readsIntegration,
     disabledAt: readsIntegration,
   },
+};
+
+/**
+ * The audit action each mutation records when it succeeds, which is also what an attempt a rule refuses is
+ * recorded as (`outcome: refused`). Typed like the map: a new mutation without an action does not compile.
+ */
+export const mutationAuditActions: {
+  [Field in keyof Required<MutationResolvers>]: string | ((args: Record<string, unknown>) => string);
+} = {
+  createUser: "user.created",
+  updateUser: "user.updated",
+  setUserBlocked: (args) => (args.blocked === false ? "user.unblocked" : "user.blocked"),
+  deleteUser: "user.deleted",
+  removeFromTenant: "user.removed_from_tenant",
+  assignRoles: "user.roles_assigned",
+  removeRoles: "user.roles_removed",
+  createApiKey: "api_key.created",
+  rotateApiKey: "api_key.rotated",
+  revokeApiKey: "api_key.revoked",
+  enableIntegration: "integration.enabled",
+  disableIntegration: "integration.disabled",
 };

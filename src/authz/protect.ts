@@ -19,6 +19,13 @@ const SHIELD_OPTIONS = {
   hashFunction: () => "",
 };
 
+/** Told of each mutation a rule refused (FORBIDDEN or NOT_FOUND), before the refusal is answered. */
+export type RefusedMutationListener = (
+  field: string,
+  args: Record<string, unknown>,
+  context: GatehouseContext,
+) => Promise<void>;
+
 /**
  * Composes each field's rule into its resolver, so a rule runs only where the schema says and `allow`
  * fields keep their plain resolvers (graphql-middleware over every field costs ~7× on large lists).
@@ -28,7 +35,9 @@ export function protectResolvers(
   schema: GraphQLSchema,
   resolvers: ResolverMap,
   rules: Record<string, Record<string, ShieldRule>>,
+  onRefusedMutation?: RefusedMutationListener,
 ): ResolverMap {
+  const mutationType = schema.getMutationType()?.name;
   const unprotected: string[] = [];
   const protectedResolvers: ResolverMap = { ...resolvers };
   for (const type of Object.values(schema.getTypeMap())) {
@@ -44,7 +53,12 @@ export function protectResolvers(
       if (fieldRule === allow) continue;
       const resolve =
         (typeResolvers[fieldName] as GraphQLFieldResolver<unknown, GatehouseContext>) ?? defaultFieldResolver;
-      typeResolvers[fieldName] = guarded(fieldRule, resolve);
+      const onRefused =
+        type.name === mutationType && onRefusedMutation
+          ? (args: Record<string, unknown>, context: GatehouseContext) =>
+              onRefusedMutation(fieldName, args, context)
+          : undefined;
+      typeResolvers[fieldName] = guarded(fieldRule, resolve, onRefused);
     }
     protectedResolvers[type.name] = typeResolvers;
   }
@@ -56,17 +70,36 @@ export function protectResolvers(
   return protectedResolvers;
 }
 
+/** A decision to refuse, as opposed to a failure (bad input, a bug, Auth0 unavailable). */
+function isRefusal(error: DomainError | GraphQLError): boolean {
+  const code = error instanceof DomainError ? error.code : error.extensions.code;
+  return code === "FORBIDDEN" || code === "NOT_FOUND";
+}
+
 function guarded(
   fieldRule: ShieldRule,
   resolve: GraphQLFieldResolver<unknown, GatehouseContext>,
+  onRefused?: (args: Record<string, unknown>, context: GatehouseContext) => Promise<void>,
 ): GraphQLFieldResolver<unknown, GatehouseContext> {
-  return async (parent, args, context, info) => {
-    if (context.caller.denial) throw forbidden(context.caller.denial, { missingPermission: null });
+  const refuse = async (
+    error: DomainError | GraphQLError,
+    args: Record<string, unknown>,
+    context: GatehouseContext,
+  ) => {
+    if (onRefused && isRefusal(error)) await onRefused(args, context);
+    return error;
+  };
+  return async (parent, args: Record<string, unknown>, context, info) => {
+    if (context.caller.denial) {
+      throw await refuse(forbidden(context.caller.denial, { missingPermission: null }), args, context);
+    }
     const verdict = await fieldRule.resolve(parent as object, args, context, info, SHIELD_OPTIONS);
     if (verdict === true) return resolve(parent, args, context, info);
-    if (verdict instanceof DomainError || verdict instanceof GraphQLError) throw verdict;
+    if (verdict instanceof DomainError || verdict instanceof GraphQLError) {
+      throw await refuse(verdict, args, context);
+    }
     // Every rule answers true, false or a GraphQLError; anything else is a bug, and a bug is never a denial.
     if (verdict !== false) throw internalError();
-    throw forbidden("Not authorised", { missingPermission: null });
+    throw await refuse(forbidden("Not authorised", { missingPermission: null }), args, context);
   };
 }

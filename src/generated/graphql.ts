@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { TenantModel, UserModel, PartnerModel, ApiKeyModel } from '../directory/models.js';
 import type { Caller } from '../caller/caller.js';
-import type { Integration as IntegrationRecord } from '../store/store.js';
+import type { Integration as IntegrationRecord, AuditEvent as AuditEventRecord } from '../store/store.js';
 import type { GatehouseContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -36,6 +36,56 @@ export type ApiKeySecret = {
   clientId: Scalars['String']['output'];
   clientSecret: Scalars['String']['output'];
 };
+
+/** Who acted: the caller of the request. */
+export type AuditActor = {
+  __typename?: 'AuditActor';
+  /** The SPA, the tenant's app (API key), or the partner. */
+  clientId: Maybe<Scalars['String']['output']>;
+  /** Null for events recorded before Gatehouse kept it. */
+  kind: Maybe<CallerKind>;
+  /** The partner, when one acted for a user. */
+  partnerId: Maybe<Scalars['String']['output']>;
+  /** A user id (for a partner, the user it acted for), or `<client_id>@clients` for an API key. */
+  subject: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * A management action through Gatehouse, or an attempt a rule refused. It says who, where, what and to what;
+ * never a secret.
+ */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /**
+   * What happened, as `<thing>.<past-tense verb>`: `user.created`, `user.updated`, `user.blocked`,
+   * `user.unblocked`, `user.deleted`, `user.removed_from_tenant`, `user.roles_assigned`, `user.roles_removed`,
+   * `api_key.created`, `api_key.rotated`, `api_key.revoked`, `integration.enabled`, `integration.disabled`.
+   * A refused attempt carries the action it would have been.
+   */
+  action: Scalars['String']['output'];
+  actor: AuditActor;
+  at: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  outcome: AuditOutcome;
+  /** The id of the HTTP request, as its `x-request-id` response header said. */
+  requestId: Maybe<Scalars['String']['output']>;
+  /** The id of what it happened to: a user, an API key, an integration. */
+  target: Maybe<Scalars['String']['output']>;
+  /** The tenant it happened in. */
+  tenant: Maybe<Tenant>;
+};
+
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  nodes: Array<AuditEvent>;
+  pageInfo: PageInfo;
+};
+
+export type AuditOutcome =
+  /** A rule refused the attempt (FORBIDDEN or NOT_FOUND); nothing changed. */
+  | 'REFUSED'
+  /** The change was made. */
+  | 'SUCCEEDED';
 
 /** What kind of caller made the request. */
 export type CallerKind =
@@ -286,6 +336,11 @@ export type Tenant = {
   __typename?: 'Tenant';
   /** The tenant's API keys, without secrets (`read:api_keys`). */
   apiKeys: Maybe<Array<ApiKey>>;
+  /**
+   * What was done in the tenant through Gatehouse, and what a rule refused, newest first (`read:audit`).
+   * Filters: `action` (`user.deleted`), `actor` (the actor's subject), `since` (at or after).
+   */
+  auditEvents: Maybe<AuditEventConnection>;
   displayName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   /** The partners enabled for the tenant (`read:integrations`). */
@@ -296,6 +351,16 @@ export type Tenant = {
   plan: Maybe<Scalars['String']['output']>;
   /** The tenant's users (`read:users`). */
   users: Maybe<UserConnection>;
+};
+
+
+/** A customer of the product: an Auth0 organization. */
+export type TenantAuditEventsArgs = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  actor?: InputMaybe<Scalars['String']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -447,6 +512,10 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   ApiKey: ResolverTypeWrapper<ApiKeyModel>;
   ApiKeySecret: ResolverTypeWrapper<Omit<ApiKeySecret, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  AuditActor: ResolverTypeWrapper<AuditActor>;
+  AuditEvent: ResolverTypeWrapper<AuditEventRecord>;
+  AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'nodes'> & { nodes: Array<ResolversTypes['AuditEvent']> }>;
+  AuditOutcome: AuditOutcome;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CallerKind: CallerKind;
   CreateUserInput: CreateUserInput;
@@ -474,6 +543,9 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   ApiKey: ApiKeyModel;
   ApiKeySecret: Omit<ApiKeySecret, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  AuditActor: AuditActor;
+  AuditEvent: AuditEventRecord;
+  AuditEventConnection: Omit<AuditEventConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['AuditEvent']> };
   Boolean: Scalars['Boolean']['output'];
   CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
@@ -507,6 +579,29 @@ export type ApiKeySecretResolvers<ContextType = GatehouseContext, ParentType ext
   apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
   clientId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   clientSecret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditActorResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['AuditActor'] = ResolversParentTypes['AuditActor']> = {
+  clientId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<Maybe<ResolversTypes['CallerKind']>, ParentType, ContextType>;
+  partnerId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AuditEventResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['AuditActor'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  target?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType>;
+};
+
+export type AuditEventConnectionResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = {
+  nodes?: Resolver<Array<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -578,6 +673,7 @@ export type QueryResolvers<ContextType = GatehouseContext, ParentType extends Re
 
 export type TenantResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant']> = {
   apiKeys?: Resolver<Maybe<Array<ResolversTypes['ApiKey']>>, ParentType, ContextType>;
+  auditEvents?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, Partial<TenantAuditEventsArgs>>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   integrations?: Resolver<Maybe<Array<ResolversTypes['Integration']>>, ParentType, ContextType>;
@@ -625,6 +721,9 @@ export type ViewerResolvers<ContextType = GatehouseContext, ParentType extends R
 export type Resolvers<ContextType = GatehouseContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeySecret?: ApiKeySecretResolvers<ContextType>;
+  AuditActor?: AuditActorResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DirectoryStatus?: DirectoryStatusResolvers<ContextType>;
   Integration?: IntegrationResolvers<ContextType>;

@@ -15,10 +15,10 @@ export const apiKeyResolvers: Resolvers = {
   },
   Mutation: {
     createApiKey: (_root, { name, scopes }, context) =>
-      context.services.apiKeys.createApiKey(context.caller, callerTenant(context), name, scopes),
+      context.services.apiKeys.createApiKey(context, callerTenant(context), name, scopes),
     rotateApiKey: (_root, { id }, context) =>
-      context.services.apiKeys.rotateApiKey(context.caller, context.caller.tenantId, id),
+      context.services.apiKeys.rotateApiKey(context, context.caller.tenantId, id),
     revokeApiKey: (_root, { id }, context) =>
-      context.services.apiKeys.revokeApiKey(context.caller, context.caller.tenantId, id),
+      context.services.apiKeys.revokeApiKey(context, context.caller.tenantId, id),
   },
 };

@@ -1,6 +1,7 @@
 import { GraphQLScalarType, Kind } from "graphql";
 import type { Resolvers } from "../generated/graphql.js";
 import { apiKeyResolvers } from "./api-keys.js";
+import { auditResolvers } from "./audit.js";
 import { integrationResolvers } from "./integrations.js";
 import { tenantResolvers } from "./tenants.js";
 import { userResolvers } from "./users.js";
@@ -32,6 +33,7 @@ export function allResolvers(): Resolvers {
     userResolvers,
     apiKeyResolvers,
     integrationResolvers,
+    auditResolvers,
   ] as Record<string, Record<string, unknown>>[]) {
     for (const [type, fields] of Object.entries(domain)) merged[type] = { ...merged[type], ...fields };
   }

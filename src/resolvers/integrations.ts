@@ -46,13 +46,8 @@ export const integrationResolvers: Resolvers = {
   },
   Mutation: {
     enableIntegration: (_root, { partnerId, scopes }, context) =>
-      context.services.integrations.enableIntegration(
-        context.caller,
-        callerTenant(context),
-        partnerId,
-        scopes,
-      ),
+      context.services.integrations.enableIntegration(context, callerTenant(context), partnerId, scopes),
     disableIntegration: (_root, { id }, context) =>
-      context.services.integrations.disableIntegration(context.caller, context.caller.tenantId, id),
+      context.services.integrations.disableIntegration(context, context.caller.tenantId, id),
   },
 };

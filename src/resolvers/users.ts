@@ -95,38 +95,28 @@ export const userResolvers: Resolvers = {
   },
   Mutation: {
     createUser: (_root, { input }, context) =>
-      context.services.users.createUser(context.caller, {
+      context.services.users.createUser(context, {
         ...input,
         tenantId: input.tenantId ?? callerTenant(context),
       }),
     updateUser: async (_root, { id, input }, context) => {
       const { tenantId } = await findVisibleUser(context, id);
-      return context.services.users.updateUser(context.caller, id, tenantId ?? null, input);
+      return context.services.users.updateUser(context, id, tenantId ?? null, input);
     },
     setUserBlocked: async (_root, { id, blocked }, context) => {
       const { tenantId } = await findVisibleUser(context, id);
-      return context.services.users.setBlocked(context.caller, id, tenantId ?? null, blocked);
+      return context.services.users.setBlocked(context, id, tenantId ?? null, blocked);
     },
     deleteUser: async (_root, { id }, context) => {
       const { tenantId } = await findVisibleUser(context, id);
-      return context.services.users.deleteUser(context.caller, id, tenantId ?? null);
+      return context.services.users.deleteUser(context, id, tenantId ?? null);
     },
     removeFromTenant: (_root, args, context) =>
-      context.services.users.removeFromTenant(context.caller, membershipTenant(context, args), args.userId),
+      context.services.users.removeFromTenant(context, membershipTenant(context, args), args.userId),
     assignRoles: (_root, args, context) =>
-      context.services.users.assignRoles(
-        context.caller,
-        membershipTenant(context, args),
-        args.userId,
-        args.roles,
-      ),
+      context.services.users.assignRoles(context, membershipTenant(context, args), args.userId, args.roles),
     removeRoles: (_root, args, context) =>
-      context.services.users.removeRoles(
-        context.caller,
-        membershipTenant(context, args),
-        args.userId,
-        args.roles,
-      ),
+      context.services.users.removeRoles(context, membershipTenant(context, args), args.userId, args.roles),
   },
   User: {
     email: (user) => user.email,

@@ -6,7 +6,7 @@ import { API_KEY_MARKER, toApiKeyModel, type ApiKeyModel } from "../directory/mo
 import type { DirectorySync } from "../directory/sync.js";
 import { badUserInput, notFound } from "../errors.js";
 import type { Store } from "../store/store.js";
-import { recordAudit } from "./audit.js";
+import { auditRecordOf, recordAudit, type Actor } from "./audit.js";
 import { mirrorInDirectory } from "./write-through.js";
 import { PLATFORM_PERMISSIONS } from "../authz/vocabulary.js";
 
@@ -59,13 +59,13 @@ export class ApiKeyService {
   }
 
   async createApiKey(
-    caller: Caller,
+    actor: Actor,
     tenantId: string,
     name: string,
     scopes: readonly string[],
   ): Promise<ApiKeySecret> {
     const keyName = assertKeyName(name);
-    const keyScopes = assertKeyScopes(caller, scopes);
+    const keyScopes = assertKeyScopes(actor.caller, scopes);
     const createdAt = new Date().toISOString();
     const client = await upstream(() =>
       this.management.clients.create({
@@ -76,7 +76,7 @@ export class ApiKeyService {
         client_metadata: {
           [API_KEY_MARKER]: "true",
           tenant_id: tenantId,
-          created_by: caller.subject ?? "",
+          created_by: actor.caller.subject ?? "",
           created_at: createdAt,
         },
       }),
@@ -90,13 +90,14 @@ export class ApiKeyService {
           scope: keyScopes,
         }),
       );
-      await this.store.auditLog.record({
-        tenantId,
-        actor: caller.subject,
-        action: "api_key.created",
-        target: clientId,
-        details: { name: keyName, scopes: keyScopes },
-      });
+      await this.store.auditLog.record(
+        auditRecordOf(actor, {
+          tenantId,
+          action: "api_key.created",
+          target: clientId,
+          details: { name: keyName, scopes: keyScopes },
+        }),
+      );
     } catch (error) {
       // No key without its grant or its audit record: the application is removed again (its grant with it).
       await this.management.clients.delete(clientId).catch((cleanupError: unknown) => {
@@ -113,7 +114,7 @@ export class ApiKeyService {
       tenantId,
       scopes: keyScopes,
       createdAt,
-      createdBy: caller.subject,
+      createdBy: actor.caller.subject,
     };
     await mirrorInDirectory(
       `the API key ${clientId}`,
@@ -128,7 +129,7 @@ export class ApiKeyService {
           metadata: {
             [API_KEY_MARKER]: "true",
             tenant_id: tenantId,
-            created_by: caller.subject ?? "",
+            created_by: actor.caller.subject ?? "",
             created_at: createdAt,
           },
           tenantId,
@@ -142,15 +143,15 @@ export class ApiKeyService {
     return { apiKey, clientId, clientSecret: String(client.client_secret) };
   }
 
-  async rotateApiKey(caller: Caller, tenantId: string | null, id: string): Promise<ApiKeySecret> {
+  async rotateApiKey(actor: Actor, tenantId: string | null, id: string): Promise<ApiKeySecret> {
     const key = await this.findOwnApiKey(tenantId, id);
     const rotated = await upstream(() => this.management.clients.rotateSecret(id));
     await this.apiKeys.revokeCachedCredentials(id, REVOCATION_MEMORY_MS);
-    await recordAudit(this.store, caller, { tenantId: key.tenantId, action: "api_key.rotated", target: id });
+    await recordAudit(this.store, actor, { tenantId: key.tenantId, action: "api_key.rotated", target: id });
     return { apiKey: key, clientId: id, clientSecret: String(rotated.client_secret) };
   }
 
-  async revokeApiKey(caller: Caller, tenantId: string | null, id: string): Promise<string> {
+  async revokeApiKey(actor: Actor, tenantId: string | null, id: string): Promise<string> {
     const key = await this.findOwnApiKey(tenantId, id);
     await upstream(() => this.management.clients.delete(id));
     await this.apiKeys.revokeCachedCredentials(id, REVOCATION_MEMORY_MS);
@@ -159,7 +160,7 @@ export class ApiKeyService {
       () => this.store.directory.deleteClient(id, new Date().toISOString()),
       () => this.sync.repairClient(id),
     );
-    await recordAudit(this.store, caller, { tenantId: key.tenantId, action: "api_key.revoked", target: id });
+    await recordAudit(this.store, actor, { tenantId: key.tenantId, action: "api_key.revoked", target: id });
     return id;
   }
 }

@@ -1,9 +1,9 @@
 import { collect, type Auth0Management } from "../auth0/management.js";
 import { statusOf, upstream } from "../auth0/upstream.js";
-import type { Caller } from "../caller/caller.js";
 import { isPartner, toPartnerModel } from "../directory/models.js";
 import { badUserInput, notFound } from "../errors.js";
 import type { Integration, Store } from "../store/store.js";
+import { auditRecordOf, type Actor } from "./audit.js";
 
 /** Partners enabled for a tenant (Gatehouse's own record) and users' consents to them (Auth0 user grants). */
 export class IntegrationService {
@@ -19,7 +19,7 @@ export class IntegrationService {
     return integration;
   }
 
-  async enableIntegration(caller: Caller, tenantId: string, partnerId: string, scopes: readonly string[]) {
+  async enableIntegration(actor: Actor, tenantId: string, partnerId: string, scopes: readonly string[]) {
     const client = await this.store.directory.findClient(partnerId);
     if (!client || !isPartner(client)) throw badUserInput("no partner has this id", "partnerId");
     const partner = toPartnerModel(client);
@@ -32,16 +32,17 @@ export class IntegrationService {
       const integration = await tx.integrations.enable({
         partnerId,
         tenantId,
-        enabledBy: caller.userId,
+        enabledBy: actor.caller.userId,
         scopes: wanted,
       });
-      await tx.auditLog.record({
-        tenantId,
-        actor: caller.subject,
-        action: "integration.enabled",
-        target: integration.id,
-        details: { partnerId, scopes: wanted },
-      });
+      await tx.auditLog.record(
+        auditRecordOf(actor, {
+          tenantId,
+          action: "integration.enabled",
+          target: integration.id,
+          details: { partnerId, scopes: wanted },
+        }),
+      );
       return integration;
     });
   }
@@ -50,17 +51,14 @@ export class IntegrationService {
    * Disabled first, so the partner is refused from its very next request even if revoking consents fails;
    * running it again retries the revocation.
    */
-  async disableIntegration(caller: Caller, tenantId: string | null, id: string): Promise<Integration> {
+  async disableIntegration(actor: Actor, tenantId: string | null, id: string): Promise<Integration> {
     await this.findOwnIntegration(tenantId, id);
     const disabled = await this.store.transaction(async (tx) => {
       const integration = await tx.integrations.disable(id);
       if (!integration) throw notFound("Integration");
-      await tx.auditLog.record({
-        tenantId: integration.tenantId,
-        actor: caller.subject,
-        action: "integration.disabled",
-        target: id,
-      });
+      await tx.auditLog.record(
+        auditRecordOf(actor, { tenantId: integration.tenantId, action: "integration.disabled", target: id }),
+      );
       return integration;
     });
     await this.revokeConsents(disabled);

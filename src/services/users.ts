@@ -1,14 +1,13 @@
 import type { Auth0Management } from "../auth0/management.js";
 import { statusOf, upstream } from "../auth0/upstream.js";
 import { PLATFORM_PERMISSIONS } from "../authz/vocabulary.js";
-import type { Caller } from "../caller/caller.js";
 import { toDirectoryUser } from "../directory/mapping.js";
 import type { UserModel } from "../directory/models.js";
 import type { DirectorySync } from "../directory/sync.js";
 import { badUserInput, notFound } from "../errors.js";
 import type { DirectoryRole } from "../store/directory.js";
 import type { Store } from "../store/store.js";
-import { recordAudit } from "./audit.js";
+import { recordAudit, type Actor } from "./audit.js";
 import { mirrorInDirectory } from "./write-through.js";
 
 /** The database connection Gatehouse creates users in. */
@@ -131,7 +130,7 @@ export class UserService {
     );
   }
 
-  async createUser(caller: Caller, input: CreateUser): Promise<UserModel> {
+  async createUser(actor: Actor, input: CreateUser): Promise<UserModel> {
     assertEmail(input.email);
     assertName(input.name);
     if (!(await this.store.directory.findTenant(input.tenantId)))
@@ -146,7 +145,7 @@ export class UserService {
         // Without a password the user gets a random one and signs in after a password reset.
         password: input.password ?? `${crypto.randomUUID()}-Aa1!`,
         email_verified: false,
-        app_metadata: { created_by: caller.subject },
+        app_metadata: { created_by: actor.caller.subject },
       }),
     ).catch((error: unknown) => {
       throw asUserInputError(error);
@@ -182,7 +181,7 @@ export class UserService {
         }),
       () => this.sync.repairMembership(input.tenantId, userId),
     );
-    await recordAudit(this.store, caller, {
+    await recordAudit(this.store, actor, {
       tenantId: input.tenantId,
       action: "user.created",
       target: userId,
@@ -191,12 +190,7 @@ export class UserService {
     return this.user(userId, input.tenantId);
   }
 
-  async updateUser(
-    caller: Caller,
-    id: string,
-    tenantId: string | null,
-    input: UpdateUser,
-  ): Promise<UserModel> {
+  async updateUser(actor: Actor, id: string, tenantId: string | null, input: UpdateUser): Promise<UserModel> {
     const changes: { name?: string; picture?: string; email?: string; connection?: string } = {};
     if (input.name != null) {
       assertName(input.name);
@@ -219,7 +213,7 @@ export class UserService {
       },
     );
     await this.mirrorUser(updated as Record<string, unknown>);
-    await recordAudit(this.store, caller, {
+    await recordAudit(this.store, actor, {
       tenantId,
       action: "user.updated",
       target: id,
@@ -228,15 +222,10 @@ export class UserService {
     return this.user(id, tenantId);
   }
 
-  async setBlocked(
-    caller: Caller,
-    id: string,
-    tenantId: string | null,
-    blocked: boolean,
-  ): Promise<UserModel> {
+  async setBlocked(actor: Actor, id: string, tenantId: string | null, blocked: boolean): Promise<UserModel> {
     const updated = await upstream(() => this.management.users.update(id, { blocked }));
     await this.mirrorUser(updated as Record<string, unknown>);
-    await recordAudit(this.store, caller, {
+    await recordAudit(this.store, actor, {
       tenantId,
       action: blocked ? "user.blocked" : "user.unblocked",
       target: id,
@@ -244,48 +233,38 @@ export class UserService {
     return this.user(id, tenantId);
   }
 
-  async deleteUser(caller: Caller, id: string, tenantId: string | null): Promise<string> {
+  async deleteUser(actor: Actor, id: string, tenantId: string | null): Promise<string> {
     await upstream(() => this.management.users.delete(id));
     await mirrorInDirectory(
       `the deletion of ${id}`,
       () => this.store.directory.deleteUser(id, this.now()),
       () => this.sync.repairUser(id),
     );
-    await recordAudit(this.store, caller, { tenantId, action: "user.deleted", target: id });
+    await recordAudit(this.store, actor, { tenantId, action: "user.deleted", target: id });
     return id;
   }
 
-  async removeFromTenant(caller: Caller, tenantId: string, userId: string): Promise<string> {
+  async removeFromTenant(actor: Actor, tenantId: string, userId: string): Promise<string> {
     await upstream(() => this.management.organizations.members.delete(tenantId, { members: [userId] }));
     await mirrorInDirectory(
       `the end of ${userId}'s membership of ${tenantId}`,
       () => this.store.directory.removeMembership(tenantId, userId, this.now()),
       () => this.sync.repairMembership(tenantId, userId),
     );
-    await recordAudit(this.store, caller, { tenantId, action: "user.removed_from_tenant", target: userId });
+    await recordAudit(this.store, actor, { tenantId, action: "user.removed_from_tenant", target: userId });
     return userId;
   }
 
-  assignRoles(
-    caller: Caller,
-    tenantId: string,
-    userId: string,
-    names: readonly string[],
-  ): Promise<UserModel> {
-    return this.changeMemberRoles(caller, tenantId, userId, names, "assigned");
+  assignRoles(actor: Actor, tenantId: string, userId: string, names: readonly string[]): Promise<UserModel> {
+    return this.changeMemberRoles(actor, tenantId, userId, names, "assigned");
   }
 
-  removeRoles(
-    caller: Caller,
-    tenantId: string,
-    userId: string,
-    names: readonly string[],
-  ): Promise<UserModel> {
-    return this.changeMemberRoles(caller, tenantId, userId, names, "removed");
+  removeRoles(actor: Actor, tenantId: string, userId: string, names: readonly string[]): Promise<UserModel> {
+    return this.changeMemberRoles(actor, tenantId, userId, names, "removed");
   }
 
   private async changeMemberRoles(
-    caller: Caller,
+    actor: Actor,
     tenantId: string,
     userId: string,
     names: readonly string[],
@@ -311,7 +290,7 @@ export class UserService {
         ? [...new Set([...current, ...named])]
         : current.filter((name) => !named.includes(name)),
     );
-    await recordAudit(this.store, caller, {
+    await recordAudit(this.store, actor, {
       tenantId,
       action: `user.roles_${change}`,
       target: userId,

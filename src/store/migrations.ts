@@ -169,6 +169,25 @@ export const migrations: readonly Migration[] = [
       `insert into directory_version (id, version) values (1, 0)`,
     ],
   },
+  {
+    // What an audit event needs to answer "who, from where, and did it happen": the caller's kind, client and
+    // partner next to the subject already in `actor`, the request it came in, and whether it was refused.
+    // Events recorded before this keep a null kind (nothing recorded then says which it was).
+    version: 5,
+    name: "audit_event_actor_and_outcome",
+    statements: [
+      `alter table audit_events add column outcome text not null default 'succeeded'
+         check (outcome in ('succeeded', 'refused'))`,
+      `alter table audit_events add column request_id text`,
+      `alter table audit_events add column actor_kind text
+         check (actor_kind in ('ANONYMOUS', 'USER', 'TENANT_APP', 'PARTNER'))`,
+      `alter table audit_events add column actor_client_id text`,
+      `alter table audit_events add column actor_partner_id text`,
+      // A tenant's events newest first are read from audit_events_tenant_id_newest_first (version 2); this one
+      // serves listing across tenants, and retention's "older than".
+      `create index audit_events_newest_first on audit_events (occurred_at desc, id desc)`,
+    ],
+  },
 ];
 
 /**

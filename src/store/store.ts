@@ -7,7 +7,16 @@ import { openPgliteDriver } from "./pglite-driver.js";
 import { openPostgresDriver } from "./postgres-driver.js";
 import type { SqlClient, SqlDriver } from "./sql.js";
 
-export type { AuditEvent, AuditLog, RecordAuditEvent } from "./audit-log.js";
+export { AuditCursorError } from "./audit-log.js";
+export type {
+  AuditActor,
+  AuditEvent,
+  AuditLog,
+  AuditOutcome,
+  AuditPage,
+  AuditQuery,
+  RecordAuditEvent,
+} from "./audit-log.js";
 export { DirectoryCursorError } from "./directory.js";
 export type {
   DirectoryClient,

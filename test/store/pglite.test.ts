@@ -5,6 +5,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/store.js";
 import { randomTenantId } from "./databases.js";
 
+const userActor = (subject: string) => ({
+  kind: "USER" as const,
+  subject,
+  clientId: "gatehouse-spa",
+  partnerId: null,
+});
+const noActor = { kind: null, subject: null, clientId: null, partnerId: null };
+
 const dataDirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -31,7 +39,7 @@ describe("the embedded store (PGlite)", () => {
             await new Promise((resolve) => setTimeout(resolve, 1));
             await tx.auditLog.record({
               tenantId,
-              actor: null,
+              actor: noActor,
               action: "test.counted",
               target: null,
               details: { seen },
@@ -67,7 +75,7 @@ describe("the embedded store (PGlite)", () => {
       // Sent while the transaction is open: it must not land inside it and be rolled back with it.
       const recording = store.auditLog.record({
         tenantId,
-        actor: null,
+        actor: noActor,
         action: "test.outside",
         target: null,
       });
@@ -95,7 +103,7 @@ describe("the embedded store (PGlite)", () => {
     });
     const event = await first.auditLog.record({
       tenantId,
-      actor: "auth0|admin",
+      actor: userActor("auth0|admin"),
       action: "integration.enabled",
       target: integration.id,
     });

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Store } from "../../src/store/store.js";
+import { AuditRetention } from "../../src/services/audit.js";
+import { AuditCursorError, type Store } from "../../src/store/store.js";
 import { randomTenantId, storeTargets } from "./databases.js";
+
+const userActor = (subject: string) => ({
+  kind: "USER" as const,
+  subject,
+  clientId: "gatehouse-spa",
+  partnerId: null,
+});
+const noActor = { kind: null, subject: null, clientId: null, partnerId: null };
 
 describe.each(storeTargets())("store on $name", (target) => {
   let store: Store;
@@ -133,7 +142,7 @@ describe.each(storeTargets())("store on $name", (target) => {
       const record = (tenantId: string, action: string, target: string) =>
         store.auditLog.record({
           tenantId,
-          actor: "auth0|admin",
+          actor: userActor("auth0|admin"),
           action,
           target,
           details: { scopes: ["read:users"], name: "CI", nested: { count: 2 } },
@@ -146,9 +155,11 @@ describe.each(storeTargets())("store on $name", (target) => {
       expect(created).toEqual({
         id: expect.stringMatching(/^\d+$/),
         tenantId: acme,
-        actor: "auth0|admin",
+        actor: userActor("auth0|admin"),
         action: "api_key.created",
+        outcome: "succeeded",
         target: "key-1",
+        requestId: null,
         details: { scopes: ["read:users"], name: "CI", nested: { count: 2 } },
         occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       });
@@ -163,7 +174,7 @@ describe.each(storeTargets())("store on $name", (target) => {
       const actions = Array.from({ length: 12 }, (_, index) => `test.step_${index}`);
       await store.transaction(async (tx) => {
         for (const action of actions) {
-          await tx.auditLog.record({ tenantId, actor: null, action, target: null });
+          await tx.auditLog.record({ tenantId, actor: noActor, action, target: null });
         }
       });
 
@@ -179,13 +190,115 @@ describe.each(storeTargets())("store on $name", (target) => {
       await expect(
         store.auditLog.record({
           tenantId,
-          actor: "auth0|admin",
+          actor: userActor("auth0|admin"),
           action: "api_key.created",
           target: "key-1",
           details: { apiKey: { clientId: "abc", clientSecret: "s3cret" } },
         }),
       ).rejects.toThrow('audit event "api_key.created" must not record details.apiKey.clientSecret');
       expect(await store.auditLog.listByTenant(tenantId)).toEqual([]);
+    });
+
+    it("keeps who acted, in which request, and whether it was refused", async () => {
+      const tenantId = randomTenantId();
+      const partner = {
+        kind: "PARTNER" as const,
+        subject: "auth0|mia",
+        clientId: "initech",
+        partnerId: "initech",
+      };
+
+      const refused = await store.auditLog.record({
+        tenantId,
+        actor: partner,
+        action: "user.deleted",
+        target: "auth0|max",
+        outcome: "refused",
+        requestId: "req-42",
+      });
+
+      expect(refused).toMatchObject({ actor: partner, outcome: "refused", requestId: "req-42" });
+      expect(await store.auditLog.list(tenantId, { first: 10 })).toEqual({
+        nodes: [refused],
+        hasNextPage: false,
+        endCursor: expect.any(String),
+      });
+    });
+
+    it("pages through a tenant's events newest first with a cursor, and filters them", async () => {
+      const tenantId = randomTenantId();
+      const other = randomTenantId();
+      const start = Date.parse("2026-03-01T00:00:00.000Z");
+      // Two events share each millisecond, microseconds apart: the cursor must tell them apart.
+      const events = [];
+      for (let index = 0; index < 7; index++) {
+        const at = new Date(start + Math.floor(index / 2)).toISOString().replace("Z", `${index % 2}00Z`);
+        events.push(
+          await store.auditLog.record({
+            tenantId,
+            actor: userActor(index % 3 === 0 ? "auth0|ada" : "auth0|max"),
+            action: index % 2 === 0 ? "user.created" : "user.deleted",
+            target: `auth0|user-${index}`,
+            occurredAt: at,
+          }),
+        );
+      }
+      await store.auditLog.record({ tenantId: other, actor: noActor, action: "user.created", target: null });
+      const newestFirst = [...events].reverse();
+
+      const seen = [];
+      let after: string | null = null;
+      for (let pages = 0; pages < 10; pages++) {
+        const page: Awaited<ReturnType<typeof store.auditLog.list>> = await store.auditLog.list(tenantId, {
+          first: 3,
+          after,
+        });
+        seen.push(...page.nodes);
+        if (!page.hasNextPage) break;
+        after = page.endCursor;
+      }
+      expect(seen).toEqual(newestFirst);
+
+      const byAction = await store.auditLog.list(tenantId, { first: 10, action: "user.deleted" });
+      expect(byAction.nodes).toEqual(newestFirst.filter((event) => event.action === "user.deleted"));
+      const byActor = await store.auditLog.list(tenantId, { first: 10, actor: "auth0|ada" });
+      expect(byActor.nodes).toEqual(newestFirst.filter((event) => event.actor.subject === "auth0|ada"));
+      const since = await store.auditLog.list(tenantId, { first: 10, since: "2026-03-01T00:00:00.002Z" });
+      expect(since.nodes).toEqual(newestFirst.slice(0, 3));
+      const across = await store.auditLog.listAcrossTenants({ first: 1000 });
+      expect(across.nodes.map((event) => event.tenantId)).toEqual(expect.arrayContaining([tenantId, other]));
+    });
+
+    it("refuses a cursor it did not give out", async () => {
+      for (const after of ["nonsense", Buffer.from("audit:12:x").toString("base64url")]) {
+        await expect(store.auditLog.list(randomTenantId(), { first: 1, after })).rejects.toThrow(
+          AuditCursorError,
+        );
+      }
+    });
+
+    it("deletes the events older than the retention cutoff, and only those", async () => {
+      const tenantId = randomTenantId();
+      const now = Date.now();
+      const day = 24 * 3600 * 1000;
+      await store.auditLog.record({
+        tenantId,
+        actor: noActor,
+        action: "user.created",
+        target: "old",
+        occurredAt: new Date(now - 400 * day).toISOString(),
+      });
+      const recent = await store.auditLog.record({
+        tenantId,
+        actor: noActor,
+        action: "user.created",
+        target: "new",
+      });
+
+      const retention = new AuditRetention(store.auditLog, 365, () => new Date(now));
+      expect(await retention.prune()).toBeGreaterThanOrEqual(1);
+
+      expect(await store.auditLog.listByTenant(tenantId)).toEqual([recent]);
     });
 
     it("refuses a limit outside 1 to 1000", async () => {
@@ -210,7 +323,7 @@ describe.each(storeTargets())("store on $name", (target) => {
         expect(await tx.integrations.findById(enabled.id)).toEqual(enabled);
         await tx.auditLog.record({
           tenantId,
-          actor: "auth0|admin",
+          actor: userActor("auth0|admin"),
           action: "integration.enabled",
           target: enabled.id,
           details: { scopes: enabled.scopes },
@@ -237,7 +350,7 @@ describe.each(storeTargets())("store on $name", (target) => {
           });
           await tx.auditLog.record({
             tenantId,
-            actor: "auth0|admin",
+            actor: userActor("auth0|admin"),
             action: "integration.enabled",
             target: enabled.id,
           });
@@ -264,7 +377,7 @@ describe.each(storeTargets())("store on $name", (target) => {
           // jsonb cannot hold \u0000: Postgres itself rejects this statement.
           await tx.auditLog.record({
             tenantId,
-            actor: "auth0|admin",
+            actor: userActor("auth0|admin"),
             action: "integration.enabled",
             target: null,
             details: { note: "\u0000" },

@@ -44,6 +44,8 @@ describe("configuration", () => {
     [{ EMULATOR_RATE_LIMIT: "unlimited" }, "EMULATOR_RATE_LIMIT"],
     [{ DIRECTORY_SYNC_SHARE: "0" }, "DIRECTORY_SYNC_SHARE"],
     [{ DIRECTORY_SYNC_SHARE: "1.5" }, "DIRECTORY_SYNC_SHARE"],
+    [{ AUDIT_RETENTION_DAYS: "0" }, "AUDIT_RETENTION_DAYS"],
+    [{ AUDIT_RETENTION_DAYS: "a year" }, "AUDIT_RETENTION_DAYS"],
   ])("a bad value stops start-up with a message naming the variable (%o)", (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);
@@ -64,6 +66,11 @@ describe("configuration", () => {
         DIRECTORY_SYNC_SHARE: "0.25",
       }),
     ).toMatchObject({ spaClientIds: ["spa-one", "spa-two"], eventsToken: secret, directorySyncShare: 0.25 });
+  });
+
+  it("keeps audit events a year unless AUDIT_RETENTION_DAYS says otherwise", () => {
+    expect(loadConfig({}).auditRetentionDays).toBe(365);
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: "90" }).auditRetentionDays).toBe(90);
   });
 
   it("reads the browser origins allowed to call the API", () => {
