@@ -39,6 +39,7 @@ import { DirectorySync } from "./directory/sync.js";
 import { ApiKeyService } from "./services/api-keys.js";
 import { AuditRetention, recordRefusedMutation } from "./services/audit.js";
 import { IntegrationService } from "./services/integrations.js";
+import { PlanService } from "./services/plans.js";
 import { UserService } from "./services/users.js";
 
 export interface GatehouseOptions {
@@ -144,6 +145,8 @@ const CLIENT_ERROR_CODES = new Set([
   "NOT_FOUND",
   "BAD_USER_INPUT",
   "UPSTREAM_UNAVAILABLE",
+  "LICENCE_REQUIRED",
+  "QUOTA_EXCEEDED",
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
   "BAD_REQUEST",
@@ -232,10 +235,12 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     log: options.log ?? (() => undefined),
   });
   const apiKeys = new ApiKeyExchange({ issuer: options.issuer, audience: options.audience }, cache);
+  const plans = new PlanService(store);
   const services = {
-    users: new UserService(management, store, sync),
-    apiKeys: new ApiKeyService(management, store, sync, apiKeys, options.audience),
-    integrations: new IntegrationService(management, store),
+    plans,
+    users: new UserService(management, store, sync, plans),
+    apiKeys: new ApiKeyService(management, store, sync, apiKeys, options.audience, plans),
+    integrations: new IntegrationService(management, store, plans),
   };
   const verifier = new AccessTokenVerifier({ issuer: options.issuer, audience: options.audience });
   const spaClientIds = new Set(options.spaClientIds ?? DEFAULT_SPA_CLIENT_IDS);

@@ -3,12 +3,14 @@ import type { Caller } from "./caller/caller.js";
 import type { Loaders } from "./directory/loaders.js";
 import type { DirectoryStatus } from "./directory/status.js";
 import type { IntegrationService } from "./services/integrations.js";
+import type { PlanService } from "./services/plans.js";
 import type { UserService } from "./services/users.js";
 import type { RequestDirectory } from "./directory/read-cache.js";
 import type { Store } from "./store/store.js";
 
 /** The domain services: every write goes through one of them. */
 export interface Services {
+  plans: PlanService;
   users: UserService;
   apiKeys: ApiKeyService;
   integrations: IntegrationService;

@@ -5,6 +5,8 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "BAD_USER_INPUT"
   | "UPSTREAM_UNAVAILABLE"
+  | "LICENCE_REQUIRED"
+  | "QUOTA_EXCEEDED"
   | "INTERNAL_SERVER_ERROR";
 
 /**
@@ -38,6 +40,24 @@ export function badUserInput(message: string, field?: string): DomainError {
 
 export function upstreamUnavailable(): DomainError {
   return new DomainError("UPSTREAM_UNAVAILABLE", "Auth0 is not answering right now; try again shortly");
+}
+
+/** The tenant's plan does not include a feature, and no licence gives it. */
+export function licenceRequired(feature: string): DomainError {
+  return new DomainError(
+    "LICENCE_REQUIRED",
+    `Your tenant's plan does not include '${feature}': upgrade the plan or ask for a licence`,
+    { feature },
+  );
+}
+
+/** The tenant already uses all of a quota. */
+export function quotaExceeded(quota: string, limit: number, used: number): DomainError {
+  return new DomainError(
+    "QUOTA_EXCEEDED",
+    `Your tenant uses ${used} of its ${limit} ${quota.replace("_", " ")}: free one or raise the limit`,
+    { quota, limit, used },
+  );
 }
 
 /** A bug or a misconfiguration: the client learns only that, the server log says what. */

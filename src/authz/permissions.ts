@@ -7,6 +7,9 @@ import type {
   DirectoryStatusResolvers,
   ApiKeySecretResolvers,
   IntegrationResolvers,
+  LicenceResolvers,
+  PlanResolvers,
+  QuotaResolvers,
   MutationResolvers,
   PartnerResolvers,
   PageInfoResolvers,
@@ -32,6 +35,8 @@ import {
   isVisibleTenant,
   mayChangeAccount,
   outranksMemberInTenant,
+  requiresFeature,
+  withinQuota,
 } from "./rules.js";
 import type { ShieldRule } from "./shield-rule.js";
 
@@ -55,6 +60,9 @@ export interface PermissionMap {
   AuditEvent: RulesFor<AuditEventResolvers>;
   AuditActor: RulesFor<AuditActorResolvers>;
   AuditEventConnection: RulesFor<AuditEventConnectionResolvers>;
+  Plan: RulesFor<PlanResolvers>;
+  Quota: RulesFor<QuotaResolvers>;
+  Licence: RulesFor<LicenceResolvers>;
 }
 
 const readsUsers = hasPermission("read:users");
@@ -63,6 +71,7 @@ const readsIntegration = or(isOwnConsent, readsIntegrations);
 const managesApiKeys = hasPermission("manage:api_keys");
 const managesIntegrations = hasPermission("manage:integrations");
 /** Cross-tenant visibility of users is decided by the resolvers, which answer NOT_FOUND, never FORBIDDEN. */
+const managesTenants = hasPermission("manage:tenants");
 const readsUserById = or(isSelfArgument, readsUsers);
 
 /**
@@ -85,6 +94,7 @@ export const permissions: PermissionMap = {
       hasPermission("create:users"),
       or(createsInOwnTenant, hasPermission("manage:tenants")),
       grantsOnlyHeldPermissions,
+      withinQuota("seats"),
     ),
     updateUser: or(
       and(isSelfArgument, changesOnlyOwnProfile),
@@ -100,11 +110,19 @@ export const permissions: PermissionMap = {
     ),
     assignRoles: chain(hasPermission("assign:roles"), isMemberOfTenantInQuestion, grantsOnlyHeldPermissions),
     removeRoles: chain(hasPermission("assign:roles"), isMemberOfTenantInQuestion, grantsOnlyHeldPermissions),
-    createApiKey: managesApiKeys,
+    createApiKey: chain(managesApiKeys, requiresFeature("api_keys"), withinQuota("api_keys")),
     rotateApiKey: managesApiKeys,
     revokeApiKey: managesApiKeys,
-    enableIntegration: managesIntegrations,
+    enableIntegration: chain(
+      managesIntegrations,
+      requiresFeature("integrations"),
+      withinQuota("integrations"),
+    ),
     disableIntegration: managesIntegrations,
+    // Operators only: a tenant admin never changes their own tenant's plan.
+    setTenantPlan: managesTenants,
+    grantLicence: managesTenants,
+    revokeLicence: managesTenants,
   },
   Viewer: {
     kind: allow,
@@ -122,7 +140,7 @@ export const permissions: PermissionMap = {
     users: chain(readsUsers, isVisibleTenant),
     apiKeys: chain(hasPermission("read:api_keys"), isVisibleTenant),
     integrations: chain(readsIntegrations, isVisibleTenant),
-    auditEvents: chain(hasPermission("read:audit"), isVisibleTenant),
+    auditEvents: chain(hasPermission("read:audit"), isVisibleTenant, requiresFeature("audit_log")),
   },
   TenantConnection: { nodes: allow, pageInfo: allow, totalCount: allow },
   User: {
@@ -171,6 +189,10 @@ export const permissions: PermissionMap = {
   },
   AuditActor: { kind: allow, subject: allow, clientId: allow, partnerId: allow },
   AuditEventConnection: { nodes: allow, pageInfo: allow },
+  // Reached only through Tenant.plan and the operators' plan mutations.
+  Plan: { name: allow, features: allow, quotas: allow, expiresAt: allow, licences: allow },
+  Quota: { name: allow, limit: allow, used: allow },
+  Licence: { id: allow, name: allow, kind: allow, limit: allow, expiresAt: allow, grantedAt: allow },
   Integration: {
     id: readsIntegration,
     partner: readsIntegration,
@@ -202,4 +224,7 @@ export const mutationAuditActions: {
   revokeApiKey: "api_key.revoked",
   enableIntegration: "integration.enabled",
   disableIntegration: "integration.disabled",
+  setTenantPlan: "tenant.plan_changed",
+  grantLicence: "licence.granted",
+  revokeLicence: "licence.revoked",
 };

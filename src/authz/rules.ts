@@ -7,6 +7,7 @@ import type { GatehouseContext } from "../context.js";
 import { badUserInput, DomainError, forbidden, internalError, notFound } from "../errors.js";
 import type { Permission } from "./vocabulary.js";
 import { memberKey } from "../directory/loaders.js";
+import type { Feature, Quota } from "../plans/catalogue.js";
 
 type RuleBody<Parent, Args> = (
   parent: Parent,
@@ -305,3 +306,48 @@ export const isOwnConsent = namedRule<{ consentedBy?: string }>(
   (integration, _args, { caller }) =>
     integration.consentedBy !== undefined && integration.consentedBy === caller.userId,
 );
+
+/**
+ * The tenant a plan check is about: the Tenant being resolved, `input.tenantId` of createUser, else the
+ * caller's. Null when the caller acts in no tenant (the resolver then refuses the input).
+ */
+function tenantOfPlanCheck(parent: unknown, args: { input?: { tenantId?: string | null } }, caller: Caller) {
+  const resolved = parent as { id?: unknown; displayName?: unknown } | undefined;
+  if (resolved && typeof resolved.id === "string" && typeof resolved.displayName === "string") {
+    return resolved.id;
+  }
+  return args.input?.tenantId ?? caller.tenantId;
+}
+
+/**
+ * The tenant's plan, or a licence, includes the feature; read from the store on every request, so an upgrade
+ * or a revoked licence counts from the next request on. Refused with LICENCE_REQUIRED.
+ */
+export function requiresFeature(feature: Feature): ShieldRule {
+  return namedRule<unknown, { input?: { tenantId?: string | null } }>(
+    `requiresFeature:${feature}`,
+    async (parent, args, { caller, services }) => {
+      const tenantId = tenantOfPlanCheck(parent, args, caller);
+      if (!tenantId) return true;
+      await services.plans.assertFeature(tenantId, feature);
+      return true;
+    },
+  );
+}
+
+/**
+ * The tenant uses less than its limit of the quota; refused with QUOTA_EXCEEDED (with the limit and what is
+ * used). A check that answers early: the write itself reserves its unit (PlanService.withinQuota), which is
+ * what keeps two concurrent writes at the last free unit from both passing.
+ */
+export function withinQuota(quota: Quota): ShieldRule {
+  return namedRule<unknown, { input?: { tenantId?: string | null } }>(
+    `withinQuota:${quota}`,
+    async (parent, args, { caller, services }) => {
+      const tenantId = tenantOfPlanCheck(parent, args, caller);
+      if (!tenantId) return true;
+      await services.plans.assertWithinQuota(tenantId, quota);
+      return true;
+    },
+  );
+}

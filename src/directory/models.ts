@@ -5,7 +5,6 @@ export interface TenantModel {
   id: string;
   name: string;
   displayName: string;
-  plan: string | null;
 }
 
 /**
@@ -44,7 +43,6 @@ export function toTenantModel(tenant: DirectoryTenant): TenantModel {
     id: tenant.id,
     name: tenant.name,
     displayName: tenant.displayName,
-    plan: tenant.metadata.plan ?? null,
   };
 }
 

@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { TenantModel, UserModel, PartnerModel, ApiKeyModel } from '../directory/models.js';
 import type { Caller } from '../caller/caller.js';
-import type { Integration as IntegrationRecord, AuditEvent as AuditEventRecord } from '../store/store.js';
+import type { Integration as IntegrationRecord, AuditEvent as AuditEventRecord, Licence as LicenceRecord } from '../store/store.js';
+import type { Entitlements } from '../plans/entitlements.js';
 import type { GatehouseContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -59,7 +60,8 @@ export type AuditEvent = {
   /**
    * What happened, as `<thing>.<past-tense verb>`: `user.created`, `user.updated`, `user.blocked`,
    * `user.unblocked`, `user.deleted`, `user.removed_from_tenant`, `user.roles_assigned`, `user.roles_removed`,
-   * `api_key.created`, `api_key.rotated`, `api_key.revoked`, `integration.enabled`, `integration.disabled`.
+   * `api_key.created`, `api_key.rotated`, `api_key.revoked`, `integration.enabled`, `integration.disabled`, `tenant.plan_changed`, `licence.granted`,
+   * `licence.revoked`.
    * A refused attempt carries the action it would have been.
    */
   action: Scalars['String']['output'];
@@ -147,6 +149,24 @@ export type IntegrationStatus =
   | 'ACTIVE'
   | 'DISABLED';
 
+/** A feature or a quota's limit given to one tenant on top of its plan. */
+export type Licence = {
+  __typename?: 'Licence';
+  /** Null for no end. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  grantedAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  kind: LicenceKind;
+  /** A quota's limit; null for a feature, or for no limit. */
+  limit: Maybe<Scalars['Int']['output']>;
+  /** The feature's or the quota's name. */
+  name: Scalars['String']['output'];
+};
+
+export type LicenceKind =
+  | 'FEATURE'
+  | 'QUOTA';
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -171,6 +191,11 @@ export type Mutation = {
   /** Enables a partner for the caller's tenant with some of the scopes it offers (`manage:integrations`). */
   enableIntegration: Integration;
   /**
+   * Gives a tenant a feature, or a quota's limit (null: no limit), on top of its plan (`manage:tenants`). A quota
+   * licence overrides the plan's limit, up or down. Name either `feature` or `quota`.
+   */
+  grantLicence: Licence;
+  /**
    * Ends a user's membership of the caller's tenant, and their roles there (`delete:users`); their account
    * and their other tenants are untouched. `tenantId` names another tenant (`manage:tenants`).
    * Returns the user's id.
@@ -183,8 +208,12 @@ export type Mutation = {
   removeRoles: User;
   /** Deletes the key; its credentials and tokens are refused from the next request on (`manage:api_keys`). */
   revokeApiKey: Scalars['ID']['output'];
+  /** Ends a tenant's licence from the next request on (`manage:tenants`). Returns the licence's id. */
+  revokeLicence: Scalars['ID']['output'];
   /** Gives the key a new secret; the old one stops working at once (`manage:api_keys`). */
   rotateApiKey: ApiKeySecret;
+  /** Puts a tenant on a plan (`manage:tenants`); at `expiresAt` it falls back to the free plan. */
+  setTenantPlan: Plan;
   /** Blocks or unblocks a user (`update:users` in every tenant they belong to, or `manage:tenants`), never oneself. */
   setUserBlocked: User;
   /**
@@ -230,6 +259,15 @@ export type MutationEnableIntegrationArgs = {
 };
 
 
+export type MutationGrantLicenceArgs = {
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  feature?: InputMaybe<Scalars['String']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  quota?: InputMaybe<Scalars['String']['input']>;
+  tenantId: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveFromTenantArgs = {
   tenantId?: InputMaybe<Scalars['ID']['input']>;
   userId: Scalars['ID']['input'];
@@ -248,8 +286,21 @@ export type MutationRevokeApiKeyArgs = {
 };
 
 
+export type MutationRevokeLicenceArgs = {
+  licenceId: Scalars['ID']['input'];
+  tenantId: Scalars['ID']['input'];
+};
+
+
 export type MutationRotateApiKeyArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetTenantPlanArgs = {
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  plan: Scalars['String']['input'];
+  tenantId: Scalars['ID']['input'];
 };
 
 
@@ -281,6 +332,24 @@ export type Partner = {
   name: Scalars['String']['output'];
   /** What it may ask users for: its client grant on this API. */
   scopes: Array<Scalars['String']['output']>;
+};
+
+/**
+ * What a tenant may use: its plan (`free`, `pro`), with its licences applied. Checked on every request, so a
+ * change takes effect from the next one.
+ */
+export type Plan = {
+  __typename?: 'Plan';
+  /** When the plan ends and the tenant falls back to the free plan; null for no end. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** The features the tenant may use: `integrations`, `api_keys`, `audit_log`, `sso`. */
+  features: Array<Scalars['String']['output']>;
+  /** The licences in force, oldest first. */
+  licences: Array<Licence>;
+  /** The plan's name. */
+  name: Scalars['String']['output'];
+  /** How much of each quota (`seats`, `api_keys`, `integrations`) the tenant may have, and has. */
+  quotas: Array<Quota>;
 };
 
 export type Query = {
@@ -331,6 +400,16 @@ export type QueryUsersArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A limit on how many of something a tenant may have at once. */
+export type Quota = {
+  __typename?: 'Quota';
+  /** Null for no limit. */
+  limit: Maybe<Scalars['Int']['output']>;
+  /** `seats` (members of the tenant), `api_keys` or `integrations`. */
+  name: Scalars['String']['output'];
+  used: Scalars['Int']['output'];
+};
+
 /** A customer of the product: an Auth0 organization. */
 export type Tenant = {
   __typename?: 'Tenant';
@@ -347,8 +426,8 @@ export type Tenant = {
   integrations: Maybe<Array<Integration>>;
   /** The tenant's short, unique name. */
   name: Scalars['String']['output'];
-  /** The tenant's plan (`read:tenant`). */
-  plan: Maybe<Scalars['String']['output']>;
+  /** The tenant's plan, with its licences applied: what it may use now, and how much it uses (`read:tenant`). */
+  plan: Maybe<Plan>;
   /** The tenant's users (`read:users`). */
   users: Maybe<UserConnection>;
 };
@@ -526,10 +605,14 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Integration: ResolverTypeWrapper<IntegrationRecord>;
   IntegrationStatus: IntegrationStatus;
+  Licence: ResolverTypeWrapper<LicenceRecord>;
+  LicenceKind: LicenceKind;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Partner: ResolverTypeWrapper<PartnerModel>;
+  Plan: ResolverTypeWrapper<Entitlements>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Quota: ResolverTypeWrapper<Quota>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Tenant: ResolverTypeWrapper<TenantModel>;
   TenantConnection: ResolverTypeWrapper<Omit<TenantConnection, 'nodes'> & { nodes: Array<ResolversTypes['Tenant']> }>;
@@ -554,10 +637,13 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Integration: IntegrationRecord;
+  Licence: LicenceRecord;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Partner: PartnerModel;
+  Plan: Entitlements;
   Query: Record<PropertyKey, never>;
+  Quota: Quota;
   String: Scalars['String']['output'];
   Tenant: TenantModel;
   TenantConnection: Omit<TenantConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Tenant']> };
@@ -632,6 +718,15 @@ export type IntegrationResolvers<ContextType = GatehouseContext, ParentType exte
   tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
 };
 
+export type LicenceResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Licence'] = ResolversParentTypes['Licence']> = {
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['LicenceKind'], ParentType, ContextType>;
+  limit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   assignRoles?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationAssignRolesArgs, 'roles' | 'userId'>>;
   createApiKey?: Resolver<ResolversTypes['ApiKeySecret'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'name' | 'scopes'>>;
@@ -639,10 +734,13 @@ export type MutationResolvers<ContextType = GatehouseContext, ParentType extends
   deleteUser?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   disableIntegration?: Resolver<ResolversTypes['Integration'], ParentType, ContextType, RequireFields<MutationDisableIntegrationArgs, 'id'>>;
   enableIntegration?: Resolver<ResolversTypes['Integration'], ParentType, ContextType, RequireFields<MutationEnableIntegrationArgs, 'partnerId' | 'scopes'>>;
+  grantLicence?: Resolver<ResolversTypes['Licence'], ParentType, ContextType, RequireFields<MutationGrantLicenceArgs, 'tenantId'>>;
   removeFromTenant?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRemoveFromTenantArgs, 'userId'>>;
   removeRoles?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveRolesArgs, 'roles' | 'userId'>>;
   revokeApiKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  revokeLicence?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRevokeLicenceArgs, 'licenceId' | 'tenantId'>>;
   rotateApiKey?: Resolver<ResolversTypes['ApiKeySecret'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'id'>>;
+  setTenantPlan?: Resolver<ResolversTypes['Plan'], ParentType, ContextType, RequireFields<MutationSetTenantPlanArgs, 'plan' | 'tenantId'>>;
   setUserBlocked?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserBlockedArgs, 'blocked' | 'id'>>;
   updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
 };
@@ -660,6 +758,14 @@ export type PartnerResolvers<ContextType = GatehouseContext, ParentType extends 
   scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PlanResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Plan'] = ResolversParentTypes['Plan']> = {
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  features?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  licences?: Resolver<Array<ResolversTypes['Licence']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quotas?: Resolver<Array<ResolversTypes['Quota']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   directoryStatus?: Resolver<Maybe<ResolversTypes['DirectoryStatus']>, ParentType, ContextType>;
   integration?: Resolver<Maybe<ResolversTypes['Integration']>, ParentType, ContextType, RequireFields<QueryIntegrationArgs, 'id'>>;
@@ -671,6 +777,12 @@ export type QueryResolvers<ContextType = GatehouseContext, ParentType extends Re
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
+export type QuotaResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Quota'] = ResolversParentTypes['Quota']> = {
+  limit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  used?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type TenantResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant']> = {
   apiKeys?: Resolver<Maybe<Array<ResolversTypes['ApiKey']>>, ParentType, ContextType>;
   auditEvents?: Resolver<Maybe<ResolversTypes['AuditEventConnection']>, ParentType, ContextType, Partial<TenantAuditEventsArgs>>;
@@ -678,7 +790,7 @@ export type TenantResolvers<ContextType = GatehouseContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   integrations?: Resolver<Maybe<Array<ResolversTypes['Integration']>>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  plan?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  plan?: Resolver<Maybe<ResolversTypes['Plan']>, ParentType, ContextType>;
   users?: Resolver<Maybe<ResolversTypes['UserConnection']>, ParentType, ContextType, Partial<TenantUsersArgs>>;
 };
 
@@ -727,10 +839,13 @@ export type Resolvers<ContextType = GatehouseContext> = {
   DateTime?: GraphQLScalarType;
   DirectoryStatus?: DirectoryStatusResolvers<ContextType>;
   Integration?: IntegrationResolvers<ContextType>;
+  Licence?: LicenceResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Partner?: PartnerResolvers<ContextType>;
+  Plan?: PlanResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Quota?: QuotaResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
   TenantConnection?: TenantConnectionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;

@@ -3,6 +3,7 @@ import type { Resolvers } from "../generated/graphql.js";
 import { apiKeyResolvers } from "./api-keys.js";
 import { auditResolvers } from "./audit.js";
 import { integrationResolvers } from "./integrations.js";
+import { planResolvers } from "./plans.js";
 import { tenantResolvers } from "./tenants.js";
 import { userResolvers } from "./users.js";
 import { viewerResolvers } from "./viewer.js";
@@ -34,6 +35,7 @@ export function allResolvers(): Resolvers {
     apiKeyResolvers,
     integrationResolvers,
     auditResolvers,
+    planResolvers,
   ] as Record<string, Record<string, unknown>>[]) {
     for (const [type, fields] of Object.entries(domain)) merged[type] = { ...merged[type], ...fields };
   }

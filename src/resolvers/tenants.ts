@@ -30,7 +30,6 @@ export const tenantResolvers: Resolvers = {
     },
   },
   Tenant: {
-    plan: (tenant) => tenant.plan,
     users: (tenant, args, context, info) => listTenantUsers(context, tenant.id, args, info),
   },
 };

@@ -7,6 +7,7 @@ import type { DirectorySync } from "../directory/sync.js";
 import { badUserInput, notFound } from "../errors.js";
 import type { Store } from "../store/store.js";
 import { auditRecordOf, recordAudit, type Actor } from "./audit.js";
+import type { PlanService } from "./plans.js";
 import { mirrorInDirectory } from "./write-through.js";
 import { PLATFORM_PERMISSIONS } from "../authz/vocabulary.js";
 
@@ -48,6 +49,7 @@ export class ApiKeyService {
     private readonly sync: DirectorySync,
     private readonly apiKeys: ApiKeyExchange,
     private readonly audience: string,
+    private readonly plans: PlanService,
   ) {}
 
   /** The tenant's key with this id; another tenant's key, or any other client, is NOT_FOUND. */
@@ -66,6 +68,18 @@ export class ApiKeyService {
   ): Promise<ApiKeySecret> {
     const keyName = assertKeyName(name);
     const keyScopes = assertKeyScopes(actor.caller, scopes);
+    // The key is reserved before the Auth0 call and counted by its directory row once it is mirrored.
+    return this.plans.withinQuota(tenantId, "api_keys", () =>
+      this.createKey(actor, tenantId, keyName, keyScopes),
+    );
+  }
+
+  private async createKey(
+    actor: Actor,
+    tenantId: string,
+    keyName: string,
+    keyScopes: string[],
+  ): Promise<ApiKeySecret> {
     const createdAt = new Date().toISOString();
     const client = await upstream(() =>
       this.management.clients.create({

@@ -4,12 +4,14 @@ import { isPartner, toPartnerModel } from "../directory/models.js";
 import { badUserInput, notFound } from "../errors.js";
 import type { Integration, Store } from "../store/store.js";
 import { auditRecordOf, type Actor } from "./audit.js";
+import type { PlanService } from "./plans.js";
 
 /** Partners enabled for a tenant (Gatehouse's own record) and users' consents to them (Auth0 user grants). */
 export class IntegrationService {
   constructor(
     private readonly management: Auth0Management,
     private readonly store: Store,
+    private readonly plans: PlanService,
   ) {}
 
   /** An integration of the tenant; anything else is NOT_FOUND. */
@@ -28,6 +30,15 @@ export class IntegrationService {
     const offered = wanted.filter((scope) => !partner.scopes.includes(scope));
     if (offered.length > 0)
       throw badUserInput(`${partner.name} does not offer ${offered.join(", ")}`, "scopes");
+    const enable = () => this.enable(actor, tenantId, partnerId, wanted);
+    // Changing the scopes of an active integration takes no new unit of the quota.
+    const existing = await this.store.integrations.findByPartnerAndTenant(partnerId, tenantId);
+    return existing?.status === "ACTIVE"
+      ? enable()
+      : this.plans.withinQuota(tenantId, "integrations", enable);
+  }
+
+  private enable(actor: Actor, tenantId: string, partnerId: string, wanted: string[]): Promise<Integration> {
     return this.store.transaction(async (tx) => {
       const integration = await tx.integrations.enable({
         partnerId,

@@ -8,6 +8,7 @@ import { badUserInput, notFound } from "../errors.js";
 import type { DirectoryRole } from "../store/directory.js";
 import type { Store } from "../store/store.js";
 import { recordAudit, type Actor } from "./audit.js";
+import type { PlanService } from "./plans.js";
 import { mirrorInDirectory } from "./write-through.js";
 
 /** The database connection Gatehouse creates users in. */
@@ -82,6 +83,7 @@ export class UserService {
     private readonly management: Auth0Management,
     private readonly store: Store,
     private readonly sync: DirectorySync,
+    private readonly plans: PlanService,
   ) {}
 
   private now(): string {
@@ -136,7 +138,21 @@ export class UserService {
     if (!(await this.store.directory.findTenant(input.tenantId)))
       throw badUserInput("no tenant has this id", "tenantId");
     const roles = tenantRolesNamed(await this.store.directory.listRoles(), input.roles ?? []);
+    // The seat is reserved before the Auth0 call and counted by the membership once it is in the directory.
+    const userId = await this.plans.withinQuota(input.tenantId, "seats", () =>
+      this.createMember(actor, input, roles),
+    );
+    await recordAudit(this.store, actor, {
+      tenantId: input.tenantId,
+      action: "user.created",
+      target: userId,
+      details: { roles: roles.map((role) => role.name) },
+    });
+    return this.user(userId, input.tenantId);
+  }
 
+  /** Creates the user in Auth0 as a member of the tenant with the roles, and mirrors both in the directory. */
+  private async createMember(actor: Actor, input: CreateUser, roles: DirectoryRole[]): Promise<string> {
     const created = await upstream(() =>
       this.management.users.create({
         connection: USER_CONNECTION,
@@ -181,13 +197,7 @@ export class UserService {
         }),
       () => this.sync.repairMembership(input.tenantId, userId),
     );
-    await recordAudit(this.store, actor, {
-      tenantId: input.tenantId,
-      action: "user.created",
-      target: userId,
-      details: { roles: roles.map((role) => role.name) },
-    });
-    return this.user(userId, input.tenantId);
+    return userId;
   }
 
   async updateUser(actor: Actor, id: string, tenantId: string | null, input: UpdateUser): Promise<UserModel> {

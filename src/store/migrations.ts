@@ -188,6 +188,45 @@ export const migrations: readonly Migration[] = [
       `create index audit_events_newest_first on audit_events (occurred_at desc, id desc)`,
     ],
   },
+  {
+    // Plans and licences (src/store/licences.ts). A quota is counted from what the store holds (memberships,
+    // API keys, integrations) plus `quota_reservations`: a write about to create something takes a reservation
+    // first, under the row lock of its `quota_locks` row, so two writes at the last free unit cannot both
+    // pass. A reservation expires, so one left behind by an instance that died mid-write frees itself.
+    version: 6,
+    name: "plans_and_licences",
+    statements: [
+      `create table tenant_plans (
+         tenant_id text collate "C" primary key,
+         plan text not null,
+         expires_at timestamptz,
+         updated_at timestamptz not null
+       )`,
+      `create table licences (
+         id text primary key,
+         tenant_id text collate "C" not null,
+         kind text not null check (kind in ('feature', 'quota')),
+         name text not null,
+         quota_limit integer check (quota_limit >= 0),
+         expires_at timestamptz,
+         granted_at timestamptz not null,
+         revoked_at timestamptz
+       )`,
+      `create index licences_in_force_by_tenant on licences (tenant_id, granted_at) where revoked_at is null`,
+      `create table quota_locks (
+         tenant_id text collate "C" not null,
+         quota text not null,
+         primary key (tenant_id, quota)
+       )`,
+      `create table quota_reservations (
+         id text primary key,
+         tenant_id text collate "C" not null,
+         quota text not null,
+         expires_at timestamptz not null
+       )`,
+      `create index quota_reservations_by_tenant on quota_reservations (tenant_id, quota)`,
+    ],
+  },
 ];
 
 /**

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { auditLog, type AuditLog } from "./audit-log.js";
 import { directoryRepository, type DirectoryRepository } from "./directory.js";
 import { integrationRepository, type IntegrationRepository } from "./integrations.js";
+import { licenceRepository, type LicenceRepository, type TransactionRunner } from "./licences.js";
 import { migrate } from "./migrations.js";
 import { openPgliteDriver } from "./pglite-driver.js";
 import { openPostgresDriver } from "./postgres-driver.js";
@@ -39,6 +40,15 @@ export type {
   IntegrationStatus,
 } from "./integrations.js";
 
+export type {
+  CountedQuota,
+  GrantLicence,
+  Licence,
+  LicenceRepository,
+  Reservation,
+  TenantPlan,
+} from "./licences.js";
+
 export interface StoreOptions {
   /** A Postgres server (`postgres://…`). Unset: PGlite, embedded. */
   databaseUrl?: string;
@@ -54,6 +64,8 @@ export interface Repositories {
   auditLog: AuditLog;
   /** Gatehouse's read model of Auth0, which answers the request path's reads. */
   directory: DirectoryRepository;
+  /** Tenants' plans and licences, and the quota reservations of writes under way. */
+  licences: LicenceRepository;
 }
 
 export interface Store extends Repositories {
@@ -71,8 +83,9 @@ export interface Store extends Repositories {
 // Lower-case so it needs no quoting in `-c search_path=…`; 63 bytes is Postgres' identifier limit.
 const schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
 
-function repositoriesOn(sql: SqlClient): Repositories {
+function repositoriesOn(sql: SqlClient, transaction?: TransactionRunner): Repositories {
   return {
+    licences: licenceRepository(sql, transaction),
     integrations: integrationRepository(sql),
     auditLog: auditLog(sql),
     directory: directoryRepository(sql),
@@ -111,7 +124,10 @@ export async function createStore({ databaseUrl, dataDir, schema = "public" }: S
   };
 
   return {
-    ...repositoriesOn(outsideTransactions),
+    ...repositoriesOn(outsideTransactions, (work) => {
+      refuseInsideTransaction();
+      return driver.transaction(work);
+    }),
     appliedMigrations,
 
     async transaction(work) {

@@ -51,6 +51,8 @@ beforeAll(async () => {
     gatehouse: { audit: { retentionDays: 30, now: () => new Date(Date.now() + clockOffsetMs) } },
   });
   acmeAdmin = await authorizationOf(await stack.userToken("admin@acme.test"));
+  // Globex's admin reads Globex's trail below, which its seeded free plan does not include.
+  await stack.setTenantPlan("org_globex", "pro");
 });
 afterAll(async () => {
   await stack?.close();

@@ -48,7 +48,7 @@ describe.each(stores)("reads on %s", (_name, storeOptions) => {
       partner,
     ];
     const reads = [
-      "{ viewer { kind permissions tenant { name plan } user { email roles } } }",
+      "{ viewer { kind permissions tenant { name plan { name } } user { email roles } } }",
       '{ users(search: "m", first: 2) { totalCount nodes { id email roles } pageInfo { endCursor } } }',
       "{ users(first: 50) { nodes { id name blocked lastLogin roles tenant { id } integrations { id } } } }",
       '{ user(id: "auth0|acme-member") { email roles } }',

@@ -101,7 +101,7 @@ describe("each seeded identity sees exactly the fields its permissions allow", (
     const own = await stack.graphql("{ users { totalCount } }", { authorization });
     expect(own.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     const response = await stack.graphql(
-      '{ tenant(id: "org_globex") { plan users { totalCount nodes { id roles } } } }',
+      '{ tenant(id: "org_globex") { plan { name } users { totalCount nodes { id roles } } } }',
       {
         authorization,
       },
@@ -109,7 +109,7 @@ describe("each seeded identity sees exactly the fields its permissions allow", (
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data).toEqual({
       tenant: {
-        plan: "free",
+        plan: { name: "free" },
         users: {
           totalCount: 3,
           nodes: [
@@ -142,7 +142,11 @@ describe("a partner acting for a user", () => {
         },
       },
     });
-    for (const query of [LIST_USERS, '{ user(id: "auth0|acme-member") { id } }', "{ tenant { plan } }"]) {
+    for (const query of [
+      LIST_USERS,
+      '{ user(id: "auth0|acme-member") { id } }',
+      "{ tenant { plan { name } } }",
+    ]) {
       const response = await stack.graphql(query, { authorization });
       expect(response.body.errors?.map((error) => error.extensions?.code)).toEqual(["FORBIDDEN"]);
       expect(response.body.errors?.[0]?.message).toContain("integration is not enabled");
@@ -153,9 +157,11 @@ describe("a partner acting for a user", () => {
 describe("tenants", () => {
   it("a tenant admin reads their own tenant's plan but not another tenant", async () => {
     const authorization = bearer(await stack.userToken("admin@acme.test"));
-    const own = await stack.graphql("{ tenant { id name displayName plan } }", { authorization });
+    const own = await stack.graphql("{ tenant { id name displayName plan { name } } }", {
+      authorization,
+    });
     expect(own.body).toEqual({
-      data: { tenant: { id: "org_acme", name: "acme", displayName: "Acme Corp", plan: "pro" } },
+      data: { tenant: { id: "org_acme", name: "acme", displayName: "Acme Corp", plan: { name: "pro" } } },
     });
     const other = await stack.graphql('{ tenant(id: "org_globex") { id } }', { authorization });
     expect(other.body.data).toEqual({ tenant: null });
@@ -171,7 +177,7 @@ describe("tenants", () => {
 
   it("a member cannot read the plan; the rest of the tenant comes back", async () => {
     const authorization = bearer(await stack.userToken("member@acme.test"));
-    const response = await stack.graphql("{ tenant { id name plan } }", { authorization });
+    const response = await stack.graphql("{ tenant { id name plan { name } } }", { authorization });
     expect(response.body.data).toEqual({ tenant: { id: "org_acme", name: "acme", plan: null } });
     expect(response.body.errors).toEqual([
       expect.objectContaining({

@@ -7,6 +7,8 @@ import { bearer, SEED_PASSWORD, startStack, type Stack } from "../support/stack.
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
+  // Globex enables an integration below, which its seeded free plan does not include.
+  await stack.setTenantPlan("org_globex", "pro");
 });
 afterAll(async () => {
   await stack?.close();

@@ -39,6 +39,8 @@ export interface Stack {
   userToken(email: string, options?: UserTokenOptions): Promise<string>;
   /** A tenant app's client-credentials token. */
   clientToken(clientId: string, clientSecret: string, extra?: Record<string, string>): Promise<string>;
+  /** Puts a tenant on a plan (`free`, `pro`) as a platform operator does, through GraphQL's setTenantPlan. */
+  setTenantPlan(tenantId: string, plan: string): Promise<void>;
   /** Runs a directory full pass now: what a test changed straight in Auth0 is then in Gatehouse's directory. */
   syncDirectory(): Promise<void>;
   /** The emulator's Management API as Auth0 tenant admins use it: the real SDK's clients. */
@@ -149,7 +151,7 @@ export async function startStack(
     });
   }
 
-  return {
+  const stack: Stack = {
     emulator,
     gatehouse,
     url,
@@ -187,6 +189,15 @@ export async function startStack(
         audience: GATEHOUSE_API,
         ...extra,
       }),
+    async setTenantPlan(tenantId, plan) {
+      const authorization = bearer(await stack.userToken("operator@gatehouse.test"));
+      const response = await stack.graphql(
+        "mutation($tenantId: ID!, $plan: String!) { setTenantPlan(tenantId: $tenantId, plan: $plan) { name } }",
+        { authorization, variables: { tenantId, plan } },
+      );
+      if (response.body.errors)
+        throw new Error(`setTenantPlan failed: ${JSON.stringify(response.body.errors)}`);
+    },
     async syncDirectory() {
       if (!(await gatehouse.directory.leasedPass()))
         throw new Error("another pass holds the directory's lease");
@@ -228,6 +239,7 @@ export async function startStack(
       await stepWithin("closing the emulator", () => emulator.close());
     },
   };
+  return stack;
 }
 
 /** The errors of a response, by dotted path, as `code` (and missing permission when there is one). */
