@@ -96,6 +96,9 @@ const AUDIT_DEFAULTS: AuditSettings = {
   now: () => new Date(),
 };
 
+/** How long requests in flight may take to finish when an instance closes. */
+const CLOSE_GRACE_MS = 5_000;
+
 const DIRECTORY_DEFAULTS: DirectorySettings = {
   fullPassIntervalMs: 15 * 60_000,
   changedUsersIntervalMs: 30_000,
@@ -426,7 +429,11 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       clearInterval(auditTimer);
       await directory.stop();
       await ready.catch(() => undefined);
+      // Requests in flight get a grace period to finish; then their connections are cut, so a client that
+      // keeps one open (CI once saw a delivery connection hold close() for 70 s) cannot hold the process.
+      const cutOff = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       await app.close();
+      clearTimeout(cutOff);
       await apollo.stop();
       await store.close();
       await cache.disconnect().catch(() => undefined);
