@@ -129,13 +129,10 @@ export class DirectorySync {
       if (await this.cache.get(missKey)) return null;
       const time = this.stamp();
       try {
-        const roles = await collect(
-          await this.live.organizations.members.roles.list(tenantId, userId, { per_page: PAGE }),
-        );
         const membership = {
           tenantId,
           userId,
-          roleNames: roles.map((role) => String(role.name)).sort(),
+          roleNames: await this.memberRoleNames(this.live, tenantId, userId),
           sourceTime: time,
         };
         await this.directory.upsertMembership(membership);
@@ -195,6 +192,18 @@ export class DirectorySync {
     if (!membership) await this.directory.removeMembership(tenantId, userId, this.stamp());
   }
 
+  /** A member's organization role names, sorted; Auth0 answers 404 when they are not a member. */
+  private async memberRoleNames(
+    management: Auth0Management,
+    tenantId: string,
+    userId: string,
+  ): Promise<string[]> {
+    const roles = await collect(
+      await management.organizations.members.roles.list(tenantId, userId, { per_page: PAGE }),
+    );
+    return roles.map((role) => String(role.name)).sort();
+  }
+
   private async readUser(management: Auth0Management, userId: string): Promise<DirectoryUser | null> {
     const time = this.stamp();
     let found;
@@ -218,13 +227,10 @@ export class DirectorySync {
     for (const organization of organizations) {
       const tenantId = String(organization.id);
       await this.directory.upsertTenant(toDirectoryTenant(organization, time));
-      const roles = await collect(
-        await management.organizations.members.roles.list(tenantId, userId, { per_page: PAGE }),
-      );
       await this.directory.upsertMembership({
         tenantId,
         userId,
-        roleNames: roles.map((role) => String(role.name)).sort(),
+        roleNames: await this.memberRoleNames(management, tenantId, userId),
         sourceTime: time,
       });
     }

@@ -1,5 +1,5 @@
 import { tenantInQuestion } from "../authz/rules.js";
-import { canSeeTenant } from "../caller/caller.js";
+import { canSeeTenant, type Caller } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
 import { memberKey } from "../directory/loaders.js";
 import type { UserModel } from "../directory/models.js";
@@ -12,6 +12,13 @@ import { pageSize, selectsField } from "./connections.js";
 /** What Auth0 user ids look like (`auth0|…`, `google-oauth2|…`); anything else cannot be a user. */
 const USER_ID = /^[\w.-]+\|[\w.@-]+$/;
 
+/** Of a user's tenants, the one the caller looks at them in: the caller's own, else the first the caller sees. */
+function visibleTenantOf(caller: Caller, tenants: readonly string[]): string | null {
+  return (
+    tenants.find((id) => id === caller.tenantId) ?? tenants.find((id) => canSeeTenant(caller, id)) ?? null
+  );
+}
+
 /**
  * The user with this id if the caller may see them: themselves, or a member of a tenant the caller acts in.
  * Anyone else is NOT_FOUND, exactly like an id that does not exist, so nothing leaks across tenants. The user
@@ -20,10 +27,7 @@ const USER_ID = /^[\w.-]+\|[\w.@-]+$/;
 async function findVisibleUser({ caller, loaders }: GatehouseContext, id: string): Promise<UserModel> {
   if (!USER_ID.test(id)) throw notFound("User");
   const tenants = await loaders.tenantsOfUser.load(id);
-  const tenantId =
-    tenants.find((candidate) => candidate === caller.tenantId) ??
-    tenants.find((candidate) => canSeeTenant(caller, candidate)) ??
-    null;
+  const tenantId = visibleTenantOf(caller, tenants);
   if (id !== caller.userId && !tenantId) throw notFound("User");
   const user = await loaders.user.load(id);
   if (!user) throw notFound("User");
@@ -37,12 +41,7 @@ async function tenantLookedAt(
 ): Promise<string | null> {
   if (user.tenantId !== undefined) return user.tenantId;
   const tenants = await loaders.tenantsOfUser.load(user.id);
-  return (
-    tenants.find((id) => id === caller.tenantId) ??
-    tenants.find((id) => canSeeTenant(caller, id)) ??
-    tenants[0] ??
-    null
-  );
+  return visibleTenantOf(caller, tenants) ?? tenants[0] ?? null;
 }
 
 export async function listTenantUsers(

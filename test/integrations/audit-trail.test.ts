@@ -2,15 +2,8 @@
 // tenant's `auditEvents` once, with who did it (user, API key, partner), in which request, and no secret.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partnerTokensFor } from "../support/partner-login.js";
-import {
-  basic,
-  bearer,
-  GATEHOUSE_API,
-  startStack,
-  type GraphQLResponse,
-  type Stack,
-} from "../support/stack.js";
+import { partnerTokensFor, registerPartner } from "../support/partner-login.js";
+import { basic, bearer, startStack, type GraphQLResponse, type Stack } from "../support/stack.js";
 
 interface AuditEvent {
   id: string;
@@ -157,29 +150,12 @@ async function partnerActingForAcmeAdmin(): Promise<{
   integrationId: string;
   token: string;
 }> {
-  const { clients, clientGrants } = stack.management();
-  const callback = "http://127.0.0.1:4022/callback";
-  const client = await clients.create({
+  const partner = await registerPartner(stack, {
     name: "Audited Admin Tools",
-    app_type: "regular_web",
-    is_first_party: false,
-    grant_types: ["authorization_code", "refresh_token"],
-    callbacks: [callback],
-    client_metadata: { gatehouse_partner: "true" },
+    callback: "http://127.0.0.1:4022/callback",
+    scopes: USER_SCOPES,
   });
-  const partner = {
-    clientId: String(client.client_id),
-    clientSecret: String(client.client_secret),
-    callback,
-  };
   secrets.add(partner.clientSecret);
-  await clientGrants.create({
-    client_id: partner.clientId,
-    audience: GATEHOUSE_API,
-    scope: USER_SCOPES,
-    subject_type: "user",
-  });
-  await stack.syncDirectory();
   const { data } = await mutate(
     acmeAdmin,
     `mutation($id: ID!, $scopes: [String!]!) { enableIntegration(partnerId: $id, scopes: $scopes) { id } }`,

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { buildSchema, parse, type ObjectTypeExtensionNode } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTypeDefs } from "../../src/app.js";
-import { partnerTokensFor } from "../support/partner-login.js";
-import { basic, bearer, GATEHOUSE_API, startStack, type Stack } from "../support/stack.js";
+import { partnerTokensFor, registerPartner } from "../support/partner-login.js";
+import { basic, bearer, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -49,28 +49,11 @@ const TENANT_SCOPES = ["read:users", "update:users", "delete:users", "assign:rol
 
 /** A partner whose user access covers every user mutation, enabled in Acme, acting for Acme's admin. */
 async function partnerActingForAcmeAdmin(acmeAdmin: string): Promise<string> {
-  const { clients, clientGrants } = stack.management();
-  const callback = "http://127.0.0.1:4021/callback";
-  const client = await clients.create({
+  const partner = await registerPartner(stack, {
     name: "Hooli Admin Tools",
-    app_type: "regular_web",
-    is_first_party: false,
-    grant_types: ["authorization_code", "refresh_token"],
-    callbacks: [callback],
-    client_metadata: { gatehouse_partner: "true" },
+    callback: "http://127.0.0.1:4021/callback",
+    scopes: TENANT_SCOPES,
   });
-  const partner = {
-    clientId: String(client.client_id),
-    clientSecret: String(client.client_secret),
-    callback,
-  };
-  await clientGrants.create({
-    client_id: partner.clientId,
-    audience: GATEHOUSE_API,
-    scope: TENANT_SCOPES,
-    subject_type: "user",
-  });
-  await stack.syncDirectory();
   const enabled = await stack.graphql(
     `mutation($id: ID!, $scopes: [String!]!) { enableIntegration(partnerId: $id, scopes: $scopes) { status } }`,
     { authorization: acmeAdmin, variables: { id: partner.clientId, scopes: TENANT_SCOPES } },

@@ -1,6 +1,6 @@
 import { organizationLogin } from "../../src/dev/login.js";
 import type { RunningEmulator } from "../../src/emulator/server.js";
-import { GATEHOUSE_API, SEED_PASSWORD } from "./stack.js";
+import { GATEHOUSE_API, SEED_PASSWORD, type Stack } from "./stack.js";
 
 export const PARTNER = {
   clientId: "initech-cms",
@@ -60,4 +60,36 @@ export async function refreshPartnerToken(emulator: RunningEmulator, refreshToke
     }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * A new partner made the way an Auth0 tenant admin registers one (a third-party application marked as a
+ * Gatehouse partner, with a user grant of `scopes` on the API), then brought into Gatehouse's directory.
+ */
+export async function registerPartner(
+  stack: Stack,
+  { name, callback, scopes }: { name: string; callback: string; scopes: string[] },
+): Promise<typeof PARTNER> {
+  const { clients, clientGrants } = stack.management();
+  const client = await clients.create({
+    name,
+    app_type: "regular_web",
+    is_first_party: false,
+    grant_types: ["authorization_code", "refresh_token"],
+    callbacks: [callback],
+    client_metadata: { gatehouse_partner: "true" },
+  });
+  const partner = {
+    clientId: String(client.client_id),
+    clientSecret: String(client.client_secret),
+    callback,
+  };
+  await clientGrants.create({
+    client_id: partner.clientId,
+    audience: GATEHOUSE_API,
+    scope: scopes,
+    subject_type: "user",
+  });
+  await stack.syncDirectory();
+  return partner;
 }
