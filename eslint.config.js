@@ -17,5 +17,20 @@ export default tseslint.config(
     files: ["src/**/main.ts", "scripts/**", "bench/**"],
     rules: { "no-console": "off" },
   },
+  {
+    // The Auth0 Action script: CommonJS, run by Auth0's Node runtime, logging to its real-time logs.
+    files: ["docs/**/*.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        exports: "writable",
+        fetch: "readonly",
+        AbortSignal: "readonly",
+        console: "readonly",
+        URL: "readonly",
+      },
+    },
+    rules: { "no-console": "off" },
+  },
   prettier,
 );

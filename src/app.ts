@@ -40,6 +40,8 @@ import { ApiKeyService } from "./services/api-keys.js";
 import { AuditRetention, recordRefusedMutation } from "./services/audit.js";
 import { IntegrationService } from "./services/integrations.js";
 import { PlanService } from "./services/plans.js";
+import { POST_LOGIN_LIMIT_DEFAULTS, registerPostLoginClaims } from "./http/post-login-claims.js";
+import type { FixedWindowLimits } from "./http/fixed-window-limiter.js";
 import { UserService } from "./services/users.js";
 
 export interface GatehouseOptions {
@@ -62,6 +64,8 @@ export interface GatehouseOptions {
   landingPage?: boolean;
   /** The bearer secret Auth0 Event Streams deliveries to `POST /auth0/events` carry; unset: no webhook. */
   eventsToken?: string;
+  /** The bearer secret an Auth0 post-login Action sends to `POST /auth0/post-login`; unset: no endpoint. */
+  postLogin?: { secret: string; limits?: Partial<FixedWindowLimits>; now?: () => number };
   /** How the directory keeps in step with Auth0. */
   directory?: Partial<DirectorySettings>;
   /** How long audit events are kept. */
@@ -359,6 +363,15 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       }
       return reply.code(204).send();
     });
+  }
+
+  if (options.postLogin) {
+    const { secret, limits, now } = options.postLogin;
+    registerPostLoginClaims(
+      app,
+      { secret, limits: { ...POST_LOGIN_LIMIT_DEFAULTS, ...limits }, ...(now ? { now } : {}) },
+      { plans, directory: store.directory, isReady: () => directory.ready },
+    );
   }
 
   app.route({

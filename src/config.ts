@@ -17,6 +17,8 @@ export interface Config {
   corsOrigins: string[];
   /** The bearer secret of Auth0 Event Streams deliveries (AUTH0_EVENTS_TOKEN); unset: no webhook. */
   eventsToken: string | undefined;
+  /** The bearer secret Auth0's post-login Action sends to `POST /auth0/post-login` (AUTH0_ACTION_SECRET); unset: no endpoint. */
+  actionSecret: string | undefined;
   /** Where Auth0 reaches this deployment (PUBLIC_URL); with AUTH0_EVENTS_TOKEN, the event stream is registered. */
   publicUrl: string | undefined;
   /** The embedded emulator's Auth0 rate-limit profile (EMULATOR_RATE_LIMIT), so development meets production's limits. */
@@ -103,10 +105,9 @@ function clientIds(raw: string | undefined): string[] {
   });
 }
 
-function eventsToken(raw: string | undefined): string | undefined {
+function sharedSecret(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === "") return undefined;
-  if (raw.length < 32)
-    throw new ConfigError("AUTH0_EVENTS_TOKEN must be at least 32 characters (a random secret)");
+  if (raw.length < 32) throw new ConfigError(`${name} must be at least 32 characters (a random secret)`);
   return raw;
 }
 
@@ -167,7 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     auditRetentionDays: retentionDays(env.AUDIT_RETENTION_DAYS),
     corsOrigins: origins(env.CORS_ORIGINS),
     spaClientIds: clientIds(env.AUTH0_SPA_CLIENT_IDS),
-    eventsToken: eventsToken(env.AUTH0_EVENTS_TOKEN),
+    eventsToken: sharedSecret("AUTH0_EVENTS_TOKEN", env.AUTH0_EVENTS_TOKEN),
+    actionSecret: sharedSecret("AUTH0_ACTION_SECRET", env.AUTH0_ACTION_SECRET),
     publicUrl: url("PUBLIC_URL", env.PUBLIC_URL, ["https:", "http:"]),
     host: env.HOST?.trim() || "127.0.0.1",
     dataDir: resolve(env.DATA_DIR?.trim() || ".gatehouse"),

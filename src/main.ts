@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { createGatehouse } from "./app.js";
 import { registerEventStream } from "./directory/event-stream.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { POST_LOGIN_CLAIMS_PATH } from "./http/post-login-claims.js";
+import type { PostLoginHook } from "./emulator/server.js";
 
 /** Where Gatehouse talks to Auth0: the configured tenant, or an embedded emulator started here. */
 async function auth0For(config: Config) {
@@ -12,6 +14,7 @@ async function auth0For(config: Config) {
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       embedded: false,
+      setPostLoginHook: (_hook: PostLoginHook) => {},
       close: async () => {},
     };
   }
@@ -31,6 +34,7 @@ async function auth0For(config: Config) {
     clientId: "gatehouse-server",
     clientSecret: "gatehouse-server-secret",
     embedded: true,
+    setPostLoginHook: (hook: PostLoginHook) => emulator.setPostLoginHook(hook),
     close: () => emulator.close(),
   };
 }
@@ -51,6 +55,9 @@ async function main(): Promise<void> {
   // The embedded emulator delivers events to this process over loopback, with a secret made for this run.
   const eventsToken =
     config.eventsToken ?? (auth0.embedded ? randomBytes(32).toString("base64url") : undefined);
+  // Likewise its organization logins ask this process for their claims, as the post-login Action does in Auth0.
+  const actionSecret =
+    config.actionSecret ?? (auth0.embedded ? randomBytes(32).toString("base64url") : undefined);
   const gatehouse = await createGatehouse({
     issuer: auth0.issuer,
     audience: config.audience,
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
     corsOrigins: config.corsOrigins,
     spaClientIds: config.spaClientIds,
     eventsToken,
+    ...(actionSecret ? { postLogin: { secret: actionSecret } } : {}),
     store: config.databaseUrl
       ? { databaseUrl: config.databaseUrl }
       : { dataDir: join(config.dataDir, "store") },
@@ -69,6 +77,12 @@ async function main(): Promise<void> {
     audit: { retentionDays: config.auditRetentionDays },
   });
   const address = await gatehouse.app.listen({ port: config.port, host: config.host });
+  if (auth0.embedded && actionSecret) {
+    auth0.setPostLoginHook({
+      url: new URL(POST_LOGIN_CLAIMS_PATH, address).toString(),
+      secret: actionSecret,
+    });
+  }
   const webhookBase = auth0.embedded ? address : config.publicUrl;
   if (eventsToken && webhookBase) {
     await registerEventStream({

@@ -4,6 +4,18 @@ import type { Controls } from "./controls.js";
 import type { EventStreamDispatcher } from "./event-streams.js";
 import type { RateLimitProfileName } from "./rate-limits.js";
 
+/**
+ * Where the emulator asks for the custom claims of an organization login, as a post-login Action calling
+ * Gatehouse's `POST /auth0/post-login` does in Auth0.
+ */
+export interface PostLoginHook {
+  url: string;
+  /** Sent as `Authorization: Bearer <secret>`. */
+  secret: string;
+  /** How long to wait for an answer before issuing the token without claims (default 2000 ms). */
+  timeoutMs?: number;
+}
+
 export interface EmulatorOptions {
   /** 0 (default in tests) picks a free port. */
   port?: number;
@@ -25,6 +37,8 @@ export interface EmulatorOptions {
   eventRetryDelayMs?: number;
   /** How long a webhook may take to answer before the attempt counts as failed (default 10000 ms). */
   eventDeliveryTimeoutMs?: number;
+  /** Called for every organization login's access token (authorization code and refresh); unset: none. */
+  postLoginHook?: PostLoginHook;
 }
 
 /** What every route of the emulator works with. */
@@ -39,6 +53,8 @@ export interface EmulatorContext {
   controls: Controls;
   /** Publishes events to the event streams and delivers them. */
   events: EventStreamDispatcher;
+  /** The post-login hook in force: the option at start, changed with `setPostLoginHook`. Never persisted. */
+  postLoginHook: PostLoginHook | undefined;
   /** Short-lived state of the login flow; never persisted. */
   transactions: Map<string, unknown>;
 }

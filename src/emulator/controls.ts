@@ -67,6 +67,8 @@ export interface Stats {
   rateLimitedByBucket: Record<string, number>;
   /** Requests answered by an injected fault. */
   faulted: number;
+  /** Calls to the post-login hook, and those that gave no claims (refused, unreachable, too slow). */
+  postLoginHook: { calls: number; failures: number };
 }
 
 /** What the headers say when no rate limit is set: a bucket far larger than a test or a developer uses. */
@@ -81,6 +83,7 @@ function emptyStats(): Stats {
     rateLimited: 0,
     rateLimitedByBucket: {},
     faulted: 0,
+    postLoginHook: { calls: 0, failures: 0 },
   };
 }
 
@@ -158,6 +161,14 @@ export class Controls {
   countTokenIssued(clientId: string, grantType: string): void {
     const byGrant = (this.stats.tokensIssued[clientId] ??= {});
     increment(byGrant, grantType);
+  }
+
+  countPostLoginCall(): void {
+    this.stats.postLoginHook.calls += 1;
+  }
+
+  countPostLoginFailure(): void {
+    this.stats.postLoginHook.failures += 1;
   }
 
   countTokenFailure(clientId: string | undefined): void {

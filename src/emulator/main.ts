@@ -5,7 +5,7 @@ import {
   RATE_LIMIT_PROFILE_NAMES,
   type RateLimitProfileName,
 } from "./rate-limits.js";
-import { startEmulator } from "./server.js";
+import { startEmulator, type PostLoginHook } from "./server.js";
 
 function parsePort(raw: string | undefined): number {
   if (raw === undefined || raw === "") return 4010;
@@ -26,14 +26,38 @@ function parseRateLimitProfile(raw: string | undefined): RateLimitProfileName {
   return raw;
 }
 
+/** EMULATOR_POST_LOGIN_URL and EMULATOR_POST_LOGIN_SECRET, both or neither. */
+function parsePostLoginHook(url: string | undefined, secret: string | undefined): PostLoginHook | undefined {
+  if (!url && !secret) return undefined;
+  let valid: boolean;
+  try {
+    valid = /^https?:$/.test(new URL(url ?? "").protocol);
+  } catch {
+    valid = false;
+  }
+  if (!valid || !secret) {
+    console.error(
+      "EMULATOR_POST_LOGIN_URL (an http(s) URL) and EMULATOR_POST_LOGIN_SECRET go together, or neither is set",
+    );
+    process.exit(1);
+  }
+  return { url: url as string, secret };
+}
+
 const port = parsePort(process.env.EMULATOR_PORT);
+const postLoginHook = parsePostLoginHook(
+  process.env.EMULATOR_POST_LOGIN_URL?.trim() || undefined,
+  process.env.EMULATOR_POST_LOGIN_SECRET || undefined,
+);
 const rateLimitProfile = parseRateLimitProfile(process.env.EMULATOR_RATE_LIMIT);
 const dataDir = resolve(process.env.EMULATOR_DATA_DIR ?? ".gatehouse/emulator");
-const emulator = await startEmulator({ port, dataDir, rateLimitProfile }).catch((error: unknown) => {
-  // A port in use or an unreadable state file: say which, without a stack trace to dig through.
-  console.error(`The emulator did not start: ${(error as Error).message}`);
-  process.exit(1);
-});
+const emulator = await startEmulator({ port, dataDir, rateLimitProfile, postLoginHook }).catch(
+  (error: unknown) => {
+    // A port in use or an unreadable state file: say which, without a stack trace to dig through.
+    console.error(`The emulator did not start: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);
 
 console.log(
   `Local Auth0 emulator at ${emulator.url} (issuer ${emulator.issuer}), state in ${dataDir}, ` +
@@ -47,6 +71,10 @@ console.log(
   `  curl -s ${emulator.url}/oauth/token -d grant_type=client_credentials -d client_id=acme-backend ` +
     `-d client_secret=acme-backend-secret -d audience=https://api.gatehouse.local`,
 );
+
+if (postLoginHook) {
+  console.log(`Organization logins ask ${postLoginHook.url} for their access tokens' custom claims`);
+}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

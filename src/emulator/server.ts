@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import type { EmulatorContext, EmulatorOptions } from "./context.js";
+import type { EmulatorContext, EmulatorOptions, PostLoginHook } from "./context.js";
 import { registerControlRoutes } from "./control-routes.js";
 import { Controls } from "./controls.js";
 import { ManagementError, OAuthError } from "./errors.js";
@@ -15,7 +15,7 @@ import { registerTokenEndpoint } from "./oauth/token.js";
 import { registerUserInfo } from "./oauth/userinfo.js";
 import { EmulatorStore } from "./store.js";
 
-export type { EmulatorOptions } from "./context.js";
+export type { EmulatorOptions, PostLoginHook } from "./context.js";
 export {
   RATE_LIMIT_PROFILE_NAMES,
   isRateLimitProfileName,
@@ -29,6 +29,11 @@ export interface RunningEmulator {
   issuer: string;
   port: number;
   context: EmulatorContext;
+  /**
+   * Sets (or, with undefined, removes) the post-login hook: for a hook whose URL is only known once the
+   * emulator runs, such as a Gatehouse started after it.
+   */
+  setPostLoginHook(hook: PostLoginHook | undefined): void;
   close(): Promise<void>;
 }
 
@@ -150,6 +155,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       retryDelayMs: options.eventRetryDelayMs ?? 1000,
       timeoutMs: options.eventDeliveryTimeoutMs ?? 10_000,
     }),
+    postLoginHook: options.postLoginHook,
     transactions: new Map(),
   };
 
@@ -168,6 +174,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     issuer,
     port,
     context: ctx,
+    setPostLoginHook(hook) {
+      ctx.postLoginHook = hook;
+    },
     async close() {
       ctx.events.close();
       await app.close();

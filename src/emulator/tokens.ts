@@ -13,6 +13,8 @@ export interface AccessTokenRequest {
   orgId?: string;
   /** With `openid` in the scope, Auth0 adds its `/userinfo` audience. */
   openid?: boolean;
+  /** What a post-login Action set with `api.accessToken.setCustomClaim`, after Auth0's own claims. */
+  customClaims?: Record<string, unknown>;
 }
 
 export interface IssuedAccessToken {
@@ -44,6 +46,7 @@ export async function issueAccessToken(
     ...(request.grantType ? { gty: request.grantType } : {}),
     azp: request.clientId,
     ...(request.permissions ? { permissions: request.permissions } : {}),
+    ...request.customClaims,
   };
   return { accessToken: await ctx.keys.sign(payload), expiresIn };
 }

@@ -78,6 +78,7 @@ describe("stats", () => {
       rateLimited: 0,
       rateLimitedByBucket: {},
       faulted: 0,
+      postLoginHook: { calls: 0, failures: 0 },
     });
   });
 
@@ -92,6 +93,7 @@ describe("stats", () => {
       rateLimited: 0,
       rateLimitedByBucket: {},
       faulted: 0,
+      postLoginHook: { calls: 0, failures: 0 },
     });
   });
 });

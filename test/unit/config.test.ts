@@ -40,6 +40,7 @@ describe("configuration", () => {
     [{ CORS_ORIGINS: "*" }, "CORS_ORIGINS"],
     [{ AUTH0_SPA_CLIENT_IDS: "gatehouse-spa, not a client id" }, "AUTH0_SPA_CLIENT_IDS"],
     [{ AUTH0_EVENTS_TOKEN: "too-short" }, "AUTH0_EVENTS_TOKEN"],
+    [{ AUTH0_ACTION_SECRET: "too-short" }, "AUTH0_ACTION_SECRET"],
     [{ PUBLIC_URL: "ftp://gatehouse.example" }, "PUBLIC_URL"],
     [{ EMULATOR_RATE_LIMIT: "unlimited" }, "EMULATOR_RATE_LIMIT"],
     [{ DIRECTORY_SYNC_SHARE: "0" }, "DIRECTORY_SYNC_SHARE"],
@@ -66,6 +67,12 @@ describe("configuration", () => {
         DIRECTORY_SYNC_SHARE: "0.25",
       }),
     ).toMatchObject({ spaClientIds: ["spa-one", "spa-two"], eventsToken: secret, directorySyncShare: 0.25 });
+  });
+
+  it("registers the post-login claims endpoint only with AUTH0_ACTION_SECRET", () => {
+    expect(loadConfig({}).actionSecret).toBeUndefined();
+    const secret = "a".repeat(32);
+    expect(loadConfig({ AUTH0_ACTION_SECRET: secret }).actionSecret).toBe(secret);
   });
 
   it("keeps audit events a year unless AUDIT_RETENTION_DAYS says otherwise", () => {

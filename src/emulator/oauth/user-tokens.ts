@@ -12,6 +12,7 @@ import {
 import { newId } from "../store.js";
 import { issueAccessToken } from "../tokens.js";
 import { issueIdToken } from "./id-token.js";
+import { postLoginClaims } from "./post-login-hook.js";
 import type { TokenResponse } from "./token.js";
 
 /** The OpenID Connect scopes the emulator knows; any other requested scope must be one of the API's. */
@@ -235,6 +236,10 @@ export async function issueUserTokens(
   const { client, user, server } = request;
   const access = userAccess(ctx, client, user.user_id, server, request.requestedScope, request.orgId);
   const openid = access.scope.includes("openid");
+  // Auth0 runs post-login Actions on logins and on refresh-token exchanges alike.
+  const customClaims = request.orgId
+    ? await postLoginClaims(ctx, { userId: user.user_id, orgId: request.orgId })
+    : {};
   const accessToken = await issueAccessToken(ctx, {
     subject: user.user_id,
     clientId: client.client_id,
@@ -244,6 +249,7 @@ export async function issueUserTokens(
     permissions: access.permissions,
     orgId: request.orgId,
     openid,
+    customClaims,
   });
   const refreshToken =
     request.mayIssueRefreshToken && access.offline
