@@ -261,7 +261,10 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     buildSchema(typeDefs),
     allResolvers() as Record<string, Record<string, unknown>>,
     permissions as unknown as Parameters<typeof protectResolvers>[2],
-    (field, args, context) => recordRefusedMutation(store.auditLog, context, field, args),
+    (field, args, context) =>
+      recordRefusedMutation(store.auditLog, context, field, args, (userId) =>
+        context.loaders.tenantsOfUser.load(userId),
+      ),
   );
   const auditSettings = { ...AUDIT_DEFAULTS, ...options.audit };
   const auditRetention = new AuditRetention(store.auditLog, auditSettings.retentionDays, auditSettings.now);

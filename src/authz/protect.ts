@@ -19,7 +19,10 @@ const SHIELD_OPTIONS = {
   hashFunction: () => "",
 };
 
-/** Told of each mutation a rule refused (FORBIDDEN or NOT_FOUND), before the refusal is answered. */
+/**
+ * Told of each mutation refused — by its rule, or by its resolver — with FORBIDDEN, NOT_FOUND,
+ * LICENCE_REQUIRED or QUOTA_EXCEEDED, before the refusal is answered.
+ */
 export type RefusedMutationListener = (
   field: string,
   args: Record<string, unknown>,
@@ -70,10 +73,12 @@ export function protectResolvers(
   return protectedResolvers;
 }
 
+const REFUSAL_CODES = new Set(["FORBIDDEN", "NOT_FOUND", "LICENCE_REQUIRED", "QUOTA_EXCEEDED"]);
+
 /** A decision to refuse, as opposed to a failure (bad input, a bug, Auth0 unavailable). */
-function isRefusal(error: DomainError | GraphQLError): boolean {
-  const code = error instanceof DomainError ? error.code : error.extensions.code;
-  return code === "FORBIDDEN" || code === "NOT_FOUND";
+function isRefusal(error: unknown): error is DomainError | GraphQLError {
+  if (error instanceof DomainError) return REFUSAL_CODES.has(error.code);
+  return error instanceof GraphQLError && REFUSAL_CODES.has(String(error.extensions.code));
 }
 
 function guarded(
@@ -94,7 +99,15 @@ function guarded(
       throw await refuse(forbidden(context.caller.denial, { missingPermission: null }), args, context);
     }
     const verdict = await fieldRule.resolve(parent as object, args, context, info, SHIELD_OPTIONS);
-    if (verdict === true) return resolve(parent, args, context, info);
+    if (verdict === true) {
+      if (!onRefused) return resolve(parent, args, context, info);
+      try {
+        return await resolve(parent, args, context, info);
+      } catch (error) {
+        // What only the write can see (another tenant's user, the last seat taken meanwhile) refuses it too.
+        throw isRefusal(error) ? await refuse(error, args, context) : error;
+      }
+    }
     if (verdict instanceof DomainError || verdict instanceof GraphQLError) {
       throw await refuse(verdict, args, context);
     }

@@ -64,26 +64,64 @@ export async function recordRefusal(
   }
 }
 
+/** Where an operator's refused attempt on a user is recorded when it names no tenant: the user's. */
+export type TenantsOfUser = (userId: string) => Promise<readonly string[]>;
+
+function stringArg(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
 /**
- * The record of a mutation a rule refused: the action it would have been, in the caller's tenant, with the
- * user, key or integration it named (`id` / `userId`). Anonymous callers' refusals are not recorded: they
- * name nobody, and anyone could fill the log with them.
+ * The tenant a refused attempt is recorded in. A caller in a tenant: theirs, whatever the attempt named, so
+ * nobody writes into another tenant's trail. A caller in no tenant (a platform operator): the tenant the
+ * attempt named (`tenantId`, `input.tenantId`), else the tenant of the user it named.
+ */
+async function tenantOfAttempt(
+  actor: Actor,
+  args: Record<string, unknown>,
+  targetUser: string | null,
+  tenantsOfUser?: TenantsOfUser,
+): Promise<string | null> {
+  if (actor.caller.tenantId) return actor.caller.tenantId;
+  const input = args.input as Record<string, unknown> | null | undefined;
+  const named = stringArg(args.tenantId) ?? stringArg(input?.tenantId);
+  if (named) return named;
+  if (!targetUser || !tenantsOfUser) return null;
+  return (await tenantsOfUser(targetUser))[0] ?? null;
+}
+
+/**
+ * The record of a mutation refused by its rule or its resolver: the action it would have been, in the tenant
+ * it concerned (see `tenantOfAttempt`), with what it named as target (`id`, `userId`, `licenceId`, or the tenant
+ * of a plan change). Anonymous callers' refusals are not recorded: they name nobody, and anyone could fill the
+ * log with them.
  */
 export async function recordRefusedMutation(
   auditLog: AuditLog,
   actor: Actor,
   field: string,
   args: Record<string, unknown>,
+  tenantsOfUser?: TenantsOfUser,
 ): Promise<void> {
   if (actor.caller.kind === "ANONYMOUS") return;
-  const action = mutationAuditActions[field as keyof typeof mutationAuditActions];
-  if (!action) return;
-  const target = [args.id, args.userId].find((value): value is string => typeof value === "string") ?? null;
-  await recordRefusal(auditLog, actor, {
-    tenantId: actor.caller.tenantId,
-    action: typeof action === "function" ? action(args) : action,
-    target,
-  });
+  const entry = mutationAuditActions[field as keyof typeof mutationAuditActions];
+  if (!entry) return;
+  const action = typeof entry === "function" ? entry(args) : entry;
+  const target =
+    stringArg(args.id) ??
+    stringArg(args.userId) ??
+    stringArg(args.licenceId) ??
+    (field === "setTenantPlan" ? stringArg(args.tenantId) : null);
+  const targetUser = action.startsWith("user.") ? target : null;
+  let tenantId: string | null;
+  try {
+    tenantId = await tenantOfAttempt(actor, args, targetUser, tenantsOfUser);
+  } catch (error) {
+    // The refusal stands; the record goes without a tenant rather than not at all.
+    console.error(`audit: the tenant of a refused ${action} is unknown (${(error as Error).name})`);
+    tenantId = null;
+  }
+  await recordRefusal(auditLog, actor, { tenantId, action, target });
 }
 
 const DAY_MS = 24 * 3600 * 1000;

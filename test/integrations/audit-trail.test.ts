@@ -1,9 +1,16 @@
 // The audit trail: every management action through Gatehouse, and every mutation a rule refused, is in its
 // tenant's `auditEvents` once, with who did it (user, API key, partner), in which request, and no secret.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partnerTokensFor, registerPartner } from "../support/partner-login.js";
-import { basic, bearer, startStack, type GraphQLResponse, type Stack } from "../support/stack.js";
+import {
+  basic,
+  bearer,
+  SEED_PASSWORD,
+  startStack,
+  type GraphQLResponse,
+  type Stack,
+} from "../support/stack.js";
 
 interface AuditEvent {
   id: string;
@@ -286,6 +293,199 @@ describe("the audit trail", () => {
     ]);
     const all = await stack.gatehouse.store.auditLog.listAcrossTenants({ first: 1000 });
     expect(all.nodes.filter((event) => event.actor.kind === "ANONYMOUS")).toEqual([]);
+  });
+
+  it("records refusals by a licence, a quota and the write itself, and operators' changes and refusals, in the tenant concerned", async () => {
+    const operator = await authorizationOf(await stack.userToken("operator@gatehouse.test"));
+    const globexAdmin = await authorizationOf(await stack.userToken("admin@globex.test"));
+    const enable = `mutation { enableIntegration(partnerId: "initech-cms", scopes: ["read:users"]) { id } }`;
+    const setPlan =
+      'mutation($plan: String!) { setTenantPlan(tenantId: "org_globex", plan: $plan) { name } }';
+    const codeOf = (response: GraphQLResponse) => response.body.errors?.[0]?.extensions?.code;
+    const operatorActor = {
+      kind: "USER",
+      subject: "auth0|operator",
+      clientId: "gatehouse-spa",
+      partnerId: null,
+    };
+    const expected: { tenant: string; requestId: string; event: Partial<AuditEvent> }[] = [];
+
+    // A licence: Globex is back on free for one attempt.
+    const toFree = await mutate(operator, setPlan, { plan: "free" });
+    let licenceRefused: GraphQLResponse;
+    try {
+      licenceRefused = await stack.graphql(enable, { authorization: globexAdmin });
+    } finally {
+      const toPro = await mutate(operator, setPlan, { plan: "pro" });
+      expected.push({
+        tenant: "org_globex",
+        requestId: toPro.requestId,
+        event: {
+          action: "tenant.plan_changed",
+          outcome: "SUCCEEDED",
+          target: "org_globex",
+          actor: operatorActor,
+        },
+      });
+    }
+    expect(codeOf(licenceRefused)).toBe("LICENCE_REQUIRED");
+    expected.push(
+      {
+        tenant: "org_globex",
+        requestId: toFree.requestId,
+        event: {
+          action: "tenant.plan_changed",
+          outcome: "SUCCEEDED",
+          target: "org_globex",
+          actor: operatorActor,
+        },
+      },
+      {
+        tenant: "org_globex",
+        requestId: licenceRefused.headers.get("x-request-id") as string,
+        event: {
+          action: "integration.enabled",
+          outcome: "REFUSED",
+          target: null,
+          actor: { kind: "USER", subject: "auth0|globex-admin", clientId: "gatehouse-spa", partnerId: null },
+        },
+      },
+    );
+
+    // A quota: a licence limits Acme to no integrations for one attempt.
+    const granted = await mutate(
+      operator,
+      `mutation { grantLicence(tenantId: "org_acme", quota: "integrations", limit: 0) { id } }`,
+    );
+    const licenceId = (granted.data.grantLicence as { id: string }).id;
+    let quotaRefused: GraphQLResponse;
+    try {
+      quotaRefused = await stack.graphql(enable, { authorization: acmeAdmin });
+    } finally {
+      const revoked = await mutate(
+        operator,
+        `mutation($id: ID!) { revokeLicence(tenantId: "org_acme", licenceId: $id) }`,
+        { id: licenceId },
+      );
+      expected.push({
+        tenant: "org_acme",
+        requestId: revoked.requestId,
+        event: { action: "licence.revoked", outcome: "SUCCEEDED", target: licenceId, actor: operatorActor },
+      });
+    }
+    expect(quotaRefused.body.errors?.[0]?.extensions).toMatchObject({ code: "QUOTA_EXCEEDED", limit: 0 });
+    expected.push(
+      {
+        tenant: "org_acme",
+        requestId: granted.requestId,
+        event: { action: "licence.granted", outcome: "SUCCEEDED", target: licenceId, actor: operatorActor },
+      },
+      {
+        tenant: "org_acme",
+        requestId: quotaRefused.headers.get("x-request-id") as string,
+        event: {
+          action: "integration.enabled",
+          outcome: "REFUSED",
+          actor: expect.objectContaining({ subject: "auth0|acme-admin" }),
+        },
+      },
+    );
+
+    // Refusals only the write can tell: an API key, and (by an operator) a licence, that do not exist.
+    const missingKey = await stack.graphql(`mutation { revokeApiKey(id: "no-such-key") }`, {
+      authorization: acmeAdmin,
+    });
+    expect(codeOf(missingKey)).toBe("NOT_FOUND");
+    const missingLicenceId = randomUUID();
+    const missingLicence = await stack.graphql(
+      `mutation($id: ID!) { revokeLicence(tenantId: "org_acme", licenceId: $id) }`,
+      { authorization: operator, variables: { id: missingLicenceId } },
+    );
+    expect(codeOf(missingLicence)).toBe("NOT_FOUND");
+    // An operator refused by a rule, in the tenant the attempt named.
+    const notMember = await stack.graphql(
+      `mutation { removeFromTenant(userId: "auth0|globex-member", tenantId: "org_acme") }`,
+      { authorization: operator },
+    );
+    expect(codeOf(notMember)).toBe("NOT_FOUND");
+    // A caller in no tenant (a platform user with a lesser tenant-level role), in the tenant of the user named.
+    const { users } = stack.management();
+    const support = await users.create({
+      connection: "Username-Password-Authentication",
+      email: `support-${randomBytes(4).toString("hex")}@gatehouse.test`,
+      password: SEED_PASSWORD,
+    });
+    await users.roles.assign(support.user_id as string, { roles: ["rol_member"] });
+    // Made straight in Auth0 (no event stream here): the directory's pass brings them in.
+    await stack.syncDirectory();
+    const supportToken = await authorizationOf(
+      await stack.userToken(support.email as string, { organization: null }),
+    );
+    const outsider = await stack.graphql(
+      `mutation { setUserBlocked(id: "auth0|acme-member", blocked: true) { id } }`,
+      { authorization: supportToken },
+    );
+    expect(outsider.body.errors?.[0]?.extensions).toMatchObject({
+      code: "FORBIDDEN",
+      missingPermission: "update:users",
+    });
+    const requestIdOf = (response: GraphQLResponse) => response.headers.get("x-request-id") as string;
+    expected.push(
+      {
+        tenant: "org_acme",
+        requestId: requestIdOf(missingKey),
+        event: { action: "api_key.revoked", outcome: "REFUSED", target: "no-such-key" },
+      },
+      {
+        tenant: "org_acme",
+        requestId: requestIdOf(missingLicence),
+        event: {
+          action: "licence.revoked",
+          outcome: "REFUSED",
+          target: missingLicenceId,
+          actor: operatorActor,
+        },
+      },
+      {
+        tenant: "org_acme",
+        requestId: requestIdOf(notMember),
+        event: {
+          action: "user.removed_from_tenant",
+          outcome: "REFUSED",
+          target: "auth0|globex-member",
+          actor: operatorActor,
+        },
+      },
+      {
+        tenant: "org_acme",
+        requestId: requestIdOf(outsider),
+        event: {
+          action: "user.blocked",
+          outcome: "REFUSED",
+          target: "auth0|acme-member",
+          actor: {
+            kind: "USER",
+            subject: support.user_id as string,
+            clientId: "gatehouse-spa",
+            partnerId: null,
+          },
+        },
+      },
+    );
+
+    const trails = {
+      org_acme: pageOf(await auditEvents(operator, { tenant: "org_acme" })).nodes,
+      org_globex: pageOf(await auditEvents(operator, { tenant: "org_globex" })).nodes,
+    };
+    for (const { tenant, requestId, event } of expected) {
+      const recorded = trails[tenant as keyof typeof trails].filter((entry) => entry.requestId === requestId);
+      expect(recorded, `${event.action} in ${tenant}`).toEqual([
+        expect.objectContaining({ ...event, tenant: { id: tenant } }),
+      ]);
+      // Once, and in that tenant only.
+      const elsewhere = tenant === "org_acme" ? trails.org_globex : trails.org_acme;
+      expect(elsewhere.filter((entry) => entry.requestId === requestId)).toEqual([]);
+    }
   });
 
   it("needs read:audit, and shows a Globex admin only Globex's events", async () => {
