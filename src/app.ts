@@ -70,6 +70,8 @@ export interface GatehouseOptions {
   directory?: Partial<DirectorySettings>;
   /** How long audit events are kept. */
   audit?: Partial<AuditSettings>;
+  /** The clock plans' and licences' expiry is measured against (tests move it). */
+  plans?: { now?: () => Date };
   /** Where progress lines go (the directory's import and passes); the process decides. Default: nowhere. */
   log?: (line: string) => void;
 }
@@ -242,7 +244,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     log: options.log ?? (() => undefined),
   });
   const apiKeys = new ApiKeyExchange({ issuer: options.issuer, audience: options.audience }, cache);
-  const plans = new PlanService(store);
+  const plans = new PlanService(store, options.plans?.now);
   const services = {
     plans,
     users: new UserService(management, store, sync, plans),

@@ -20,6 +20,8 @@ const SET_PLAN =
 const PLAN =
   "{ tenant { plan { name features quotas { name limit used } expiresAt licences { id name } } } }";
 
+/** Moves the clock plans and licences expire by; the rest of Gatehouse keeps real time. */
+let clockOffsetMs = 0;
 let stack: Stack;
 let operator: string;
 let globexAdmin: string;
@@ -29,7 +31,9 @@ const granted: string[] = [];
 const created: string[] = [];
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({
+    gatehouse: { plans: { now: () => new Date(Date.now() + clockOffsetMs) } },
+  });
   operator = bearer(await stack.userToken("operator@gatehouse.test"));
   globexAdmin = bearer(await stack.userToken("admin@globex.test"));
 });
@@ -182,6 +186,52 @@ describe("plans and licences", () => {
       expect(allowed.body.errors).toBeUndefined();
       expect(await globexSeats()).toEqual({ limit: 100, used: 3 });
     } finally {
+      await mutate(operator, SET_PLAN, { tenantId: "org_globex", plan: "free" });
+    }
+  });
+
+  it("a licence and a plan stop counting when they expire, with the same token", async () => {
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const readAudit = () =>
+      stack.graphql("{ tenant { auditEvents(first: 1) { nodes { action } } } }", {
+        authorization: globexAdmin,
+      });
+    const granted = await mutate(
+      operator,
+      `mutation($expiresAt: DateTime) {
+        grantLicence(tenantId: "org_globex", feature: "audit_log", expiresAt: $expiresAt) { id expiresAt }
+      }`,
+      { expiresAt: inAnHour },
+    );
+    const licence = granted.grantLicence as { id: string; expiresAt: string };
+    try {
+      await mutate(
+        operator,
+        `mutation($expiresAt: DateTime) {
+        setTenantPlan(tenantId: "org_globex", plan: "pro", expiresAt: $expiresAt) { name }
+      }`,
+        { expiresAt: inAnHour },
+      );
+      expect((await readAudit()).body.errors).toBeUndefined();
+      expect((await stack.graphql(PLAN, { authorization: globexAdmin })).body.data).toMatchObject({
+        tenant: {
+          plan: { name: "pro", expiresAt: inAnHour, licences: [{ id: licence.id, name: "audit_log" }] },
+        },
+      });
+
+      clockOffsetMs = 2 * 3_600_000;
+      const refused = await readAudit();
+      expect(refused.body.errors?.[0]?.extensions).toEqual({
+        code: "LICENCE_REQUIRED",
+        feature: "audit_log",
+      });
+      expect((await stack.graphql(PLAN, { authorization: globexAdmin })).body.data).toMatchObject({
+        tenant: { plan: { name: "free", features: ["api_keys"], expiresAt: null, licences: [] } },
+      });
+    } finally {
+      // Back in real time both are in force again: end them as an operator does.
+      clockOffsetMs = 0;
+      await mutate(operator, REVOKE, { tenantId: "org_globex", id: licence.id });
       await mutate(operator, SET_PLAN, { tenantId: "org_globex", plan: "free" });
     }
   });
