@@ -179,6 +179,48 @@ async function partnerActingForAcmeAdmin(): Promise<{
   };
 }
 
+/** API keys created, rotated and revoked, and an integration enabled and disabled, each once, by one caller. */
+async function keyAndIntegrationLifecycle(authorization: string, partnerId: string): Promise<Expected[]> {
+  const expected: Expected[] = [];
+  const created = await mutate(
+    authorization,
+    `mutation { createApiKey(name: "rotated and revoked", scopes: ["read:users"]) { clientId clientSecret } }`,
+  );
+  const key = created.data.createApiKey as { clientId: string; clientSecret: string };
+  secrets.add(key.clientSecret);
+  expected.push({ action: "api_key.created", target: key.clientId, requestId: created.requestId });
+  const rotated = await mutate(
+    authorization,
+    `mutation($id: ID!) { rotateApiKey(id: $id) { clientSecret } }`,
+    {
+      id: key.clientId,
+    },
+  );
+  secrets.add((rotated.data.rotateApiKey as { clientSecret: string }).clientSecret);
+  expected.push({ action: "api_key.rotated", target: key.clientId, requestId: rotated.requestId });
+  const revoked = await mutate(authorization, `mutation($id: ID!) { revokeApiKey(id: $id) }`, {
+    id: key.clientId,
+  });
+  expected.push({ action: "api_key.revoked", target: key.clientId, requestId: revoked.requestId });
+
+  const enabled = await mutate(
+    authorization,
+    `mutation($partnerId: ID!) { enableIntegration(partnerId: $partnerId, scopes: ["read:users"]) { id } }`,
+    { partnerId },
+  );
+  const integrationId = (enabled.data.enableIntegration as { id: string }).id;
+  expected.push({ action: "integration.enabled", target: integrationId, requestId: enabled.requestId });
+  const disabled = await mutate(
+    authorization,
+    `mutation($id: ID!) { disableIntegration(id: $id) { status } }`,
+    {
+      id: integrationId,
+    },
+  );
+  expected.push({ action: "integration.disabled", target: integrationId, requestId: disabled.requestId });
+  return expected;
+}
+
 describe("the audit trail", () => {
   it("records each user action once, with the right actor, for a user, an API key and a partner", async () => {
     const byUser = await userLifecycle(acmeAdmin);
@@ -214,46 +256,36 @@ describe("the audit trail", () => {
     });
   });
 
-  it("records API keys created, rotated and revoked, and integrations enabled and disabled", async () => {
-    const expected: Expected[] = [];
-    const created = await mutate(
-      acmeAdmin,
-      `mutation { createApiKey(name: "rotated and revoked", scopes: ["read:users"]) { clientId clientSecret } }`,
-    );
-    const key = created.data.createApiKey as { clientId: string; clientSecret: string };
-    secrets.add(key.clientSecret);
-    expected.push({ action: "api_key.created", target: key.clientId, requestId: created.requestId });
-    const rotated = await mutate(acmeAdmin, `mutation($id: ID!) { rotateApiKey(id: $id) { clientSecret } }`, {
-      id: key.clientId,
-    });
-    secrets.add((rotated.data.rotateApiKey as { clientSecret: string }).clientSecret);
-    expected.push({ action: "api_key.rotated", target: key.clientId, requestId: rotated.requestId });
-    const revoked = await mutate(acmeAdmin, `mutation($id: ID!) { revokeApiKey(id: $id) }`, {
-      id: key.clientId,
-    });
-    expected.push({ action: "api_key.revoked", target: key.clientId, requestId: revoked.requestId });
-
-    const enabled = await mutate(
-      acmeAdmin,
-      `mutation { enableIntegration(partnerId: "initech-cms", scopes: ["read:users"]) { id } }`,
-    );
-    const integrationId = (enabled.data.enableIntegration as { id: string }).id;
-    expected.push({ action: "integration.enabled", target: integrationId, requestId: enabled.requestId });
-    const disabled = await mutate(
-      acmeAdmin,
-      `mutation($id: ID!) { disableIntegration(id: $id) { status } }`,
-      {
-        id: integrationId,
-      },
-    );
-    expected.push({ action: "integration.disabled", target: integrationId, requestId: disabled.requestId });
-
-    await expectRecordedOnce(expected, {
+  it("records API keys created, rotated and revoked, and integrations enabled and disabled, by a user and an API key", async () => {
+    await expectRecordedOnce(await keyAndIntegrationLifecycle(acmeAdmin, "initech-cms"), {
       kind: "USER",
       subject: "auth0|acme-admin",
       clientId: "gatehouse-spa",
       partnerId: null,
     });
+
+    const { data } = await mutate(
+      acmeAdmin,
+      `mutation { createApiKey(name: "key manager", scopes: ["read:users", "manage:api_keys", "read:integrations", "manage:integrations"]) { clientId clientSecret } }`,
+    );
+    const manager = data.createApiKey as { clientId: string; clientSecret: string };
+    secrets.add(manager.clientSecret);
+    // Another partner: enabling one again re-activates the same integration, which would share its target.
+    const partner = await registerPartner(stack, {
+      name: "Audited Reports",
+      callback: "http://127.0.0.1:4023/callback",
+      scopes: ["read:users"],
+    });
+    secrets.add(partner.clientSecret);
+    await expectRecordedOnce(
+      await keyAndIntegrationLifecycle(basic(manager.clientId, manager.clientSecret), partner.clientId),
+      {
+        kind: "TENANT_APP",
+        subject: `${manager.clientId}@clients`,
+        clientId: manager.clientId,
+        partnerId: null,
+      },
+    );
   });
 
   it("records a mutation a rule refused as refused, with the action it would have been", async () => {
