@@ -73,7 +73,8 @@ export class ApiKeyChecks {
    */
   async nativeCaller(key: string, version: () => Promise<number>, expectedId?: string): Promise<Caller> {
     const parsed = parseNativeKey(key);
-    if (!parsed) throw new AuthenticationError("the API key is malformed or mistyped (its checksum is wrong)");
+    if (!parsed)
+      throw new AuthenticationError("the API key is malformed or mistyped (its checksum is wrong)");
     if (expectedId !== undefined && expectedId !== parsed.id) {
       throw new AuthenticationError("the Basic user name is not the API key's id");
     }
@@ -155,7 +156,9 @@ export class ApiKeyChecks {
         outcome: "succeeded",
       });
     } catch (error) {
-      console.error(`audit record missing: api_key.first_used_after_rotation ${target} (${(error as Error).name})`);
+      console.error(
+        `audit record missing: api_key.first_used_after_rotation ${target} (${(error as Error).name})`,
+      );
     }
   }
 

@@ -102,7 +102,8 @@ export class CallerResolver {
         return ANONYMOUS_CALLER;
       case "bearer":
         // A Gatehouse-native key is checked by Gatehouse alone: never a JWT, never an Auth0 call.
-        if (looksLikeNativeKey(credentials.token)) return this.keys.nativeCaller(credentials.token, this.version);
+        if (looksLikeNativeKey(credentials.token))
+          return this.keys.nativeCaller(credentials.token, this.version);
         return this.fromToken(await this.verifier.verify(credentials.token));
       case "basic": {
         if (looksLikeNativeKey(credentials.clientSecret)) {

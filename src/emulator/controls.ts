@@ -132,7 +132,9 @@ function checkFaultSpec(spec: FaultSpec): void {
     throw new Error("answerDelayMs must be a positive whole number of milliseconds");
   }
   if (spec.answerDelayMs !== undefined && spec.status !== undefined) {
-    throw new Error("answerDelayMs holds back the answer of a request that is served: give no status with it");
+    throw new Error(
+      "answerDelayMs holds back the answer of a request that is served: give no status with it",
+    );
   }
   if (spec.status === undefined && !spec.delayMs && !spec.answerDelayMs) {
     throw new Error("a fault needs a status, a delayMs, an answerDelayMs, or a status with a delayMs");

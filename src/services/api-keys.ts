@@ -4,12 +4,7 @@ import { statusOf, translateUpstream, upstream } from "../auth0/upstream.js";
 import type { Caller } from "../caller/caller.js";
 import type { ApiKeyExchange } from "../caller/api-key-exchange.js";
 import { mintNativeKey, NATIVE_KEY_ID } from "../caller/native-api-key.js";
-import {
-  API_KEY_MARKER,
-  nativeApiKeyModel,
-  toApiKeyModel,
-  type ApiKeyModel,
-} from "../directory/models.js";
+import { API_KEY_MARKER, nativeApiKeyModel, toApiKeyModel, type ApiKeyModel } from "../directory/models.js";
 import type { DirectorySync } from "../directory/sync.js";
 import { badUserInput, DomainError, notFound } from "../errors.js";
 import type { Store } from "../store/store.js";
@@ -135,7 +130,8 @@ export class ApiKeyService {
     if (kind !== "NATIVE") throw badUserInput("only a NATIVE key can expire", "expiresAt");
     const at = Date.parse(expiresAt);
     if (Number.isNaN(at)) throw badUserInput("expiresAt must be an ISO 8601 date-time", "expiresAt");
-    if (at <= this.settings.now().getTime()) throw badUserInput("expiresAt must be in the future", "expiresAt");
+    if (at <= this.settings.now().getTime())
+      throw badUserInput("expiresAt must be in the future", "expiresAt");
     return new Date(at).toISOString();
   }
 

@@ -146,7 +146,9 @@ export function apiKeyRepository(sql: SqlClient, transaction?: TransactionRunner
     rotateNative: (id, secretHash) =>
       bumpingVersion(async (tx) => {
         const [row] = await tx.query<NativeRow>(
-          `update api_keys set secret_hash = $2, rotated_at = clock_timestamp(), first_used_after_rotation_at = null
+          `update api_keys set secret_hash = $2, first_used_after_rotation_at = null,
+                -- Milliseconds, as the rotation time travels in JavaScript and comes back to mark the first use.
+                rotated_at = date_trunc('milliseconds', clock_timestamp())
             where id = $1 and revoked_at is null
            returning ${nativeColumns}`,
           [id, secretHash],

@@ -68,7 +68,7 @@ describe("two Gatehouse instances sharing one Redis and one Postgres", () => {
 
   it("a key revoked on one instance is refused by the other on its next request", async () => {
     const created = await first.graphql(
-      'mutation { createApiKey(name: "Shared", scopes: ["read:users"]) { clientId clientSecret } }',
+      'mutation { createApiKey(name: "Shared", scopes: ["read:users"], kind: AUTH0_APPLICATION) { clientId clientSecret } }',
       {
         authorization: acmeAdmin,
       },
@@ -85,7 +85,7 @@ describe("two Gatehouse instances sharing one Redis and one Postgres", () => {
 
   it("a key rotated on one instance: the other refuses the old secret on its next request", async () => {
     const created = await first.graphql(
-      'mutation { createApiKey(name: "Rotated", scopes: ["read:users"]) { clientId clientSecret } }',
+      'mutation { createApiKey(name: "Rotated", scopes: ["read:users"], kind: AUTH0_APPLICATION) { clientId clientSecret } }',
       {
         authorization: acmeAdmin,
       },
