@@ -137,7 +137,7 @@ function checkFaultSpec(spec: FaultSpec): void {
     );
   }
   if (spec.status === undefined && !spec.delayMs && !spec.answerDelayMs) {
-    throw new Error("a fault needs a status, a delayMs, an answerDelayMs, or a status with a delayMs");
+    throw new Error("a fault needs a status, a delayMs, an answerDelayMs, or a status and a delayMs");
   }
   if (spec.times !== undefined && !isPositiveInteger(spec.times)) {
     throw new Error("times must be a positive whole number");
