@@ -5,7 +5,7 @@
 import { fork } from "node:child_process";
 import { once } from "node:events";
 
-const SCENARIOS = ["user-list", "directory"] as const;
+const SCENARIOS = ["user-list", "directory", "native-key"] as const;
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(SCENARIOS as readonly string[]).includes(name));

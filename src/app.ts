@@ -15,6 +15,7 @@ import { protectResolvers } from "./authz/protect.js";
 import { permissions } from "./authz/permissions.js";
 import { createCache } from "./cache.js";
 import { AccessTokenVerifier } from "./caller/access-token-verifier.js";
+import { ApiKeyChecks } from "./caller/api-key-checks.js";
 import { ApiKeyExchange } from "./caller/api-key-exchange.js";
 import { AuthenticationError, CallerUnavailableError } from "./caller/authentication-error.js";
 import type { Caller } from "./caller/caller.js";
@@ -36,7 +37,7 @@ import type { DirectoryReader } from "./store/directory.js";
 import { RateLimitPacer } from "./directory/pacer.js";
 import { DirectoryRunner } from "./directory/runner.js";
 import { DirectorySync } from "./directory/sync.js";
-import { ApiKeyService } from "./services/api-keys.js";
+import { ApiKeyService, type ApiKeySettings } from "./services/api-keys.js";
 import { AuditRetention, recordRefusedMutation } from "./services/audit.js";
 import { IntegrationService } from "./services/integrations.js";
 import { PlanService } from "./services/plans.js";
@@ -72,6 +73,8 @@ export interface GatehouseOptions {
   audit?: Partial<AuditSettings>;
   /** The clock plans' and licences' expiry is measured against (tests move it). */
   plans?: { now?: () => Date };
+  /** API keys: the clock native keys expire by, and how long a secret rotation may wait for Auth0. */
+  apiKeys?: Partial<ApiKeySettings>;
   /** Where progress lines go (the directory's import and passes); the process decides. Default: nowhere. */
   log?: (line: string) => void;
 }
@@ -121,6 +124,8 @@ export interface Gatehouse {
   ready: Promise<void>;
   directory: DirectoryRunner;
   apiKeys: ApiKeyExchange;
+  /** The request path's API-key checks; `flush()` writes the native keys' last uses now. */
+  apiKeyChecks: ApiKeyChecks;
   /** Deletes audit events past their retention; runs on a timer, and on demand. */
   auditRetention: AuditRetention;
   cache: Keyv;
@@ -244,11 +249,12 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     log: options.log ?? (() => undefined),
   });
   const apiKeys = new ApiKeyExchange({ issuer: options.issuer, audience: options.audience }, cache);
+  const apiKeyChecks = new ApiKeyChecks(store.apiKeys, store.auditLog, options.apiKeys?.now);
   const plans = new PlanService(store, options.plans?.now);
   const services = {
     plans,
     users: new UserService(management, store, sync, plans),
-    apiKeys: new ApiKeyService(management, store, sync, apiKeys, options.audience, plans),
+    apiKeys: new ApiKeyService(management, store, sync, apiKeys, options.audience, plans, options.apiKeys),
     integrations: new IntegrationService(management, store, plans),
   };
   const verifier = new AccessTokenVerifier({ issuer: options.issuer, audience: options.audience });
@@ -256,7 +262,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const readCache = new DirectoryReadCache(store.directory);
   /** A request's caller is resolved against the directory as that request sees it. */
   const callersFor = (directory: DirectoryReader) =>
-    new CallerResolver(verifier, apiKeys, directory, sync, store.integrations, spaClientIds);
+    new CallerResolver(verifier, apiKeys, apiKeyChecks, directory, sync, store.integrations, spaClientIds);
 
   const typeDefs = loadTypeDefs();
   const resolvers = protectResolvers(
@@ -437,6 +443,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     app,
     management,
     apiKeys,
+    apiKeyChecks,
     auditRetention,
     cache,
     store,
@@ -453,6 +460,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       await app.close();
       clearTimeout(cutOff);
       await apollo.stop();
+      await apiKeyChecks.close();
       await store.close();
       await cache.disconnect().catch(() => undefined);
     },

@@ -160,7 +160,17 @@ export const permissions: PermissionMap = {
   UserConnection: { nodes: allow, pageInfo: allow, totalCount: allow },
   PageInfo: { hasNextPage: allow, endCursor: allow },
   // Reached only through fields guarded above; the secret only through createApiKey / rotateApiKey.
-  ApiKey: { id: allow, name: allow, scopes: allow, createdAt: allow, createdBy: allow },
+  ApiKey: {
+    id: allow,
+    kind: allow,
+    name: allow,
+    scopes: allow,
+    createdAt: allow,
+    createdBy: allow,
+    prefix: allow,
+    expiresAt: allow,
+    lastUsedAt: allow,
+  },
   ApiKeySecret: { apiKey: allow, clientId: allow, clientSecret: allow },
   Partner: { id: allow, name: allow, description: allow, logoUri: allow, scopes: allow },
   // Reached only through Query.directoryStatus.

@@ -13,6 +13,8 @@ export interface VerifiedToken {
   permissions: string[];
   /** Epoch seconds. */
   exp: number;
+  /** Epoch seconds: when the issuer issued it (a rotated API key's older tokens are refused). */
+  iat: number;
 }
 
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -113,6 +115,7 @@ export class AccessTokenVerifier {
       scope: typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [],
       permissions: stringList(payload.permissions),
       exp: payload.exp as number,
+      iat: payload.iat,
     };
     const ttl = verified.exp * 1000 - Date.now();
     if (ttl > 0) this.verified.set(key, verified, { ttl });

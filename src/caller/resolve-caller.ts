@@ -2,9 +2,11 @@ import type { DirectorySync } from "../directory/sync.js";
 import type { DirectoryClient, DirectoryReader, DirectoryUser } from "../store/directory.js";
 import type { IntegrationRepository } from "../store/store.js";
 import type { ApiKeyExchange } from "./api-key-exchange.js";
+import type { ApiKeyChecks } from "./api-key-checks.js";
 import type { AccessTokenVerifier, VerifiedToken } from "./access-token-verifier.js";
 import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
 import { ANONYMOUS_CALLER, type Caller } from "./caller.js";
+import { looksLikeNativeKey } from "./native-api-key.js";
 
 /** A user whose token may still be used: one that exists and is not blocked. */
 function assertUsable(user: DirectoryUser | null): void {
@@ -82,6 +84,7 @@ export class CallerResolver {
   constructor(
     private readonly verifier: AccessTokenVerifier,
     private readonly apiKeys: ApiKeyExchange,
+    private readonly keys: ApiKeyChecks,
     private readonly directory: DirectoryReader,
     private readonly sync: DirectorySync,
     private readonly integrations: IntegrationRepository,
@@ -89,14 +92,23 @@ export class CallerResolver {
     private readonly spaClientIds: ReadonlySet<string>,
   ) {}
 
+  /** The directory version this request reads under: what the API-key checks' cache is tagged with. */
+  private readonly version = () => this.directory.version();
+
   async resolve(authorization: string | undefined): Promise<Caller> {
     const credentials = parseAuthorization(authorization);
     switch (credentials.scheme) {
       case "none":
         return ANONYMOUS_CALLER;
       case "bearer":
+        // A Gatehouse-native key is checked by Gatehouse alone: never a JWT, never an Auth0 call.
+        if (looksLikeNativeKey(credentials.token))
+          return this.keys.nativeCaller(credentials.token, this.version);
         return this.fromToken(await this.verifier.verify(credentials.token));
       case "basic": {
+        if (looksLikeNativeKey(credentials.clientSecret)) {
+          return this.keys.nativeCaller(credentials.clientSecret, this.version, credentials.clientId);
+        }
         const token = await this.apiKeys.exchange(credentials.clientId, credentials.clientSecret);
         const caller = await this.fromToken(await this.verifier.verify(token));
         if (caller.kind !== "TENANT_APP")
@@ -132,7 +144,7 @@ export class CallerResolver {
     if (token.orgId && tenantId && token.orgId !== tenantId) {
       throw new AuthenticationError("the access token's organization is not the API key's tenant");
     }
-    return {
+    const caller: Caller = {
       kind: "TENANT_APP",
       subject: token.sub,
       userId: null,
@@ -141,6 +153,8 @@ export class CallerResolver {
       permissions: new Set(token.scope),
       denial: null,
     };
+    await this.keys.assertIssuedAfterRotation(caller, clientId, token.iat, this.version);
+    return caller;
   }
 
   private async userOrPartner(token: VerifiedToken, clientId: string): Promise<Caller> {

@@ -1,3 +1,4 @@
+import type { NativeApiKey } from "../store/api-keys.js";
 import type { DirectoryClient, DirectoryTenant, DirectoryUser } from "../store/directory.js";
 
 /** A tenant as resolvers see it: an Auth0 organization, from the directory. */
@@ -24,14 +25,21 @@ export interface PartnerModel {
   scopes: string[];
 }
 
-/** A tenant's API key: an Auth0 machine-to-machine application bound to the tenant. */
+/**
+ * A tenant's API key: Gatehouse's own (NATIVE, in the store) or an Auth0 machine-to-machine application bound
+ * to the tenant (AUTH0_APPLICATION, in the directory).
+ */
 export interface ApiKeyModel {
   id: string;
+  kind: "NATIVE" | "AUTH0_APPLICATION";
   name: string;
   tenantId: string;
   scopes: string[];
   createdAt: string | null;
   createdBy: string | null;
+  prefix: string | null;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
 }
 
 /** Marks the applications Gatehouse made as API keys, so a tenant never manages any other client. */
@@ -69,5 +77,24 @@ export function toApiKeyModel(client: DirectoryClient): ApiKeyModel | null {
     scopes: client.scopes,
     createdAt: client.createdAt,
     createdBy: client.metadata.created_by || null,
+    kind: "AUTH0_APPLICATION",
+    prefix: null,
+    expiresAt: null,
+    lastUsedAt: null,
+  };
+}
+
+export function nativeApiKeyModel(key: NativeApiKey): ApiKeyModel {
+  return {
+    id: key.id,
+    kind: "NATIVE",
+    name: key.name,
+    tenantId: key.tenantId,
+    scopes: key.scopes,
+    createdAt: key.createdAt,
+    createdBy: key.createdBy,
+    prefix: key.prefix,
+    expiresAt: key.expiresAt,
+    lastUsedAt: key.lastUsedAt,
   };
 }

@@ -3,6 +3,7 @@ import {
   endpointBucketFor,
   RATE_LIMIT_PROFILES,
   type BucketLimit,
+  type EntityLimits,
   type LimitingProfileName,
   type RateLimitProfileName,
 } from "./rate-limits.js";
@@ -15,6 +16,11 @@ export interface FaultSpec {
   status?: number;
   body?: unknown;
   delayMs?: number;
+  /**
+   * Serve the request, then hold its answer back this long: a call that happened but whose answer a client
+   * with a shorter time-out never sees (a lost answer).
+   */
+  answerDelayMs?: number;
   /** How many matching requests it applies to (default 1). */
   times?: number;
 }
@@ -125,8 +131,16 @@ function checkFaultSpec(spec: FaultSpec): void {
   if (spec.delayMs !== undefined && !(isPositiveInteger(spec.delayMs) || spec.delayMs === 0)) {
     throw new Error("delayMs must be a whole number of milliseconds");
   }
-  if (spec.status === undefined && !spec.delayMs) {
-    throw new Error("a fault needs a status, a delayMs, or both");
+  if (spec.answerDelayMs !== undefined && !isPositiveInteger(spec.answerDelayMs)) {
+    throw new Error("answerDelayMs must be a positive whole number of milliseconds");
+  }
+  if (spec.answerDelayMs !== undefined && spec.status !== undefined) {
+    throw new Error(
+      "answerDelayMs holds back the answer of a request that is served: give no status with it",
+    );
+  }
+  if (spec.status === undefined && !spec.delayMs && !spec.answerDelayMs) {
+    throw new Error("a fault needs a status, a delayMs, an answerDelayMs, or a status and a delayMs");
   }
   if (spec.times !== undefined && !isPositiveInteger(spec.times)) {
     throw new Error("times must be a positive whole number");
@@ -217,6 +231,13 @@ export class Controls {
   setRateLimit(spec: RateLimitSpec | undefined): void {
     this.rateLimit = spec ? { kind: "custom", spec: { ...spec } } : undefined;
     this.buckets.clear();
+  }
+
+  /** The current profile's cap on an entity, if it has one (no profile, or a custom bucket: no cap). */
+  entityLimit(entity: keyof EntityLimits): number | undefined {
+    const setting = this.rateLimit;
+    if (setting?.kind !== "profile") return undefined;
+    return RATE_LIMIT_PROFILES[setting.profile].entities?.[entity];
   }
 
   setRateLimitProfile(profile: RateLimitProfileName): void {

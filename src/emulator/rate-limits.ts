@@ -30,7 +30,18 @@ export interface EndpointBucket extends BucketLimit {
   routes: readonly string[];
 }
 
+/**
+ * Auth0's entity limits (_Entity Limit Policy_): hard caps on how many of a kind of object a tenant may hold,
+ * by subscription. Only the entities the emulator has are listed.
+ */
+export interface EntityLimits {
+  /** Applications (clients) per tenant. */
+  applications: number;
+}
+
 export interface RateLimitProfile {
+  /** The tier's entity limits; none for a tier whose limits are contractual (Enterprise). */
+  entities?: EntityLimits;
   /** The limit on the whole Management API, checked before the endpoint's own. */
   api?: BucketLimit;
   endpoints: readonly EndpointBucket[];
@@ -70,12 +81,16 @@ function organizationMemberBuckets(): EndpointBucket[] {
 export const RATE_LIMIT_PROFILES: Record<LimitingProfileName, RateLimitProfile> = {
   // Free: "Management | 2 | 2/second" for the whole API. Its endpoint rows (custom domains, signing keys,
   // email templates, …) are endpoints the emulator does not have.
+  // Free subscription limits: 10 applications.
   free: {
+    entities: { applications: 10 },
     api: { name: "management api", burst: 2, perSecond: 2 },
     endpoints: [],
   },
   // Self Service: no API-wide row; each listed endpoint has its bucket, "All other Endpoints Combined" the rest.
+  // Self-Service paid subscription limits: 100 applications.
   essentials: {
+    entities: { applications: 100 },
     endpoints: [
       // The docs' "Read Users" links GET /users; GET /users/{id} is counted with it (a guess, see the README).
       endpoint("read users", 40, perMinute(500), [`GET ${USERS}`, `GET ${USER}`]),

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import formbody from "@fastify/formbody";
@@ -45,6 +46,12 @@ function pathOf(url: string): string {
 }
 
 function installHooks(app: FastifyInstance, ctx: EmulatorContext): void {
+  /** Requests served whose answer a fault holds back (a lost answer), and for how long. */
+  const heldAnswers = new WeakMap<object, number>();
+  app.addHook("onSend", async (request) => {
+    const delayMs = heldAnswers.get(request);
+    if (delayMs) await sleep(delayMs);
+  });
   app.addHook("onRequest", async (request, reply) => {
     const path = pathOf(request.url);
     if (path.startsWith("/__emulator/")) return;
@@ -66,6 +73,7 @@ function installHooks(app: FastifyInstance, ctx: EmulatorContext): void {
     }
 
     const fault = await ctx.controls.takeFault(request.method, path);
+    if (fault?.answerDelayMs) heldAnswers.set(request, fault.answerDelayMs);
     if (fault?.status) {
       const body =
         fault.body ??

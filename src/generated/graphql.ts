@@ -19,22 +19,38 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
-/** A tenant's machine credentials for its back end: an Auth0 machine-to-machine application. */
+/** A tenant's machine credentials for its back end. */
 export type ApiKey = {
   __typename?: 'ApiKey';
   createdAt: Maybe<Scalars['DateTime']['output']>;
   createdBy: Maybe<User>;
-  /** The key's client id. */
+  /** When a native key stops working; null for no end. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** A native key's id (`key_…`), or the Auth0 application's client id. */
   id: Scalars['ID']['output'];
+  kind: ApiKeyKind;
+  /** When a native key was last used (written at most once a minute); null when never, or for an Auth0 application. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
   name: Scalars['String']['output'];
+  /** A native key's first characters (`gatehouse_` and its id), to recognise it by; null for an Auth0 application. */
+  prefix: Maybe<Scalars['String']['output']>;
   scopes: Array<Scalars['String']['output']>;
 };
+
+/** What an API key is made of. */
+export type ApiKeyKind =
+  /** An Auth0 machine-to-machine application, for OAuth client credentials; Auth0 caps how many a tenant has. */
+  | 'AUTH0_APPLICATION'
+  /** Issued and checked by Gatehouse (`gatehouse_…`, sent as Bearer): no Auth0 application, no Auth0 call. */
+  | 'NATIVE';
 
 /** An API key with its secret: returned only by createApiKey and rotateApiKey. */
 export type ApiKeySecret = {
   __typename?: 'ApiKeySecret';
   apiKey: ApiKey;
+  /** The Auth0 client id, or the native key's id (the user name for Basic). */
   clientId: Scalars['String']['output'];
+  /** The Auth0 client secret, or the whole native key: send it as `Authorization: Bearer <key>`. */
   clientSecret: Scalars['String']['output'];
 };
 
@@ -176,7 +192,8 @@ export type Mutation = {
   assignRoles: User;
   /**
    * Creates an API key for the caller's tenant (`manage:api_keys`), with scopes the caller holds (never
-   * `read:tenants` or `manage:tenants`). The secret is in the answer, once, and nowhere else.
+   * `read:tenants` or `manage:tenants`). The secret is in the answer, once, and nowhere else. A NATIVE key
+   * (the default) is Gatehouse's own and may expire (`expiresAt`); an AUTH0_APPLICATION key never expires.
    */
   createApiKey: ApiKeySecret;
   /** Creates a user in the caller's tenant (`create:users`); `tenantId` needs `manage:tenants`. */
@@ -210,7 +227,11 @@ export type Mutation = {
   revokeApiKey: Scalars['ID']['output'];
   /** Ends a tenant's licence from the next request on (`manage:tenants`). Returns the licence's id. */
   revokeLicence: Scalars['ID']['output'];
-  /** Gives the key a new secret; the old one stops working at once (`manage:api_keys`). */
+  /**
+   * Gives the key a new secret; the old one stops working at once, on every instance (`manage:api_keys`). For an
+   * Auth0 application, access tokens Auth0 issued before the rotation are refused too. There is no grace period:
+   * to switch without downtime, create a second key, move to it, then revoke the first.
+   */
   rotateApiKey: ApiKeySecret;
   /** Puts a tenant on a plan (`manage:tenants`); at `expiresAt` it falls back to the free plan. */
   setTenantPlan: Plan;
@@ -233,6 +254,8 @@ export type MutationAssignRolesArgs = {
 
 
 export type MutationCreateApiKeyArgs = {
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  kind?: InputMaybe<ApiKeyKind>;
   name: Scalars['String']['input'];
   scopes: Array<Scalars['String']['input']>;
 };
@@ -590,6 +613,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   ApiKey: ResolverTypeWrapper<ApiKeyModel>;
+  ApiKeyKind: ApiKeyKind;
   ApiKeySecret: ResolverTypeWrapper<Omit<ApiKeySecret, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   AuditActor: ResolverTypeWrapper<AuditActor>;
   AuditEvent: ResolverTypeWrapper<AuditEventRecord>;
@@ -656,8 +680,12 @@ export type ResolversParentTypes = {
 export type ApiKeyResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ApiKeyKind'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   scopes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
@@ -729,7 +757,7 @@ export type LicenceResolvers<ContextType = GatehouseContext, ParentType extends 
 
 export type MutationResolvers<ContextType = GatehouseContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   assignRoles?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationAssignRolesArgs, 'roles' | 'userId'>>;
-  createApiKey?: Resolver<ResolversTypes['ApiKeySecret'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'name' | 'scopes'>>;
+  createApiKey?: Resolver<ResolversTypes['ApiKeySecret'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'kind' | 'name' | 'scopes'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   deleteUser?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteUserArgs, 'id'>>;
   disableIntegration?: Resolver<ResolversTypes['Integration'], ParentType, ContextType, RequireFields<MutationDisableIntegrationArgs, 'id'>>;

@@ -81,8 +81,10 @@ function toLicence(row: LicenceRow): Licence {
 /** What each quota counts, besides live reservations. */
 const COUNTS: Record<CountedQuota, string> = {
   seats: `select count(*)::int as n from directory_memberships where tenant_id = $1 and removed_at is null`,
-  api_keys: `select count(*)::int as n from directory_clients
-              where tenant_id = $1 and deleted_at is null and metadata->>'gatehouse_api_key' = 'true'`,
+  // Both kinds of key: Auth0 applications (in the directory) and Gatehouse-native keys not revoked.
+  api_keys: `select ((select count(*) from directory_clients
+                       where tenant_id = $1 and deleted_at is null and metadata->>'gatehouse_api_key' = 'true')
+                   + (select count(*) from api_keys where tenant_id = $1 and revoked_at is null))::int as n`,
   integrations: `select count(*)::int as n from integrations where tenant_id = $1 and status = 'ACTIVE'`,
 };
 

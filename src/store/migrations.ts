@@ -227,6 +227,36 @@ export const migrations: readonly Migration[] = [
       `create index quota_reservations_by_tenant on quota_reservations (tenant_id, quota)`,
     ],
   },
+  {
+    // Gatehouse-native API keys (src/store/api-keys.ts): only a SHA-256 of the secret and the displayable
+    // prefix are kept. A revoked key keeps its row (`revoked_at`), so its id is never reused. `api_key_rotations`
+    // records when an Auth0-application key was last rotated, so tokens Auth0 issued before are refused.
+    version: 7,
+    name: "api_keys",
+    statements: [
+      `create table api_keys (
+         id text collate "C" primary key,
+         tenant_id text collate "C" not null,
+         name text not null,
+         prefix text not null,
+         secret_hash text not null,
+         scopes text[] not null,
+         created_by text,
+         created_at timestamptz not null,
+         expires_at timestamptz,
+         rotated_at timestamptz,
+         first_used_after_rotation_at timestamptz,
+         last_used_at timestamptz,
+         revoked_at timestamptz
+       )`,
+      `create index api_keys_live_by_tenant on api_keys (tenant_id) where revoked_at is null`,
+      `create table api_key_rotations (
+         client_id text collate "C" primary key,
+         rotated_at timestamptz not null,
+         first_used_at timestamptz
+       )`,
+    ],
+  },
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { apiKeyRepository, type ApiKeyRepository } from "./api-keys.js";
 import { auditLog, type AuditLog } from "./audit-log.js";
 import { directoryRepository, type DirectoryRepository } from "./directory.js";
 import { integrationRepository, type IntegrationRepository } from "./integrations.js";
@@ -8,6 +9,7 @@ import { openPgliteDriver } from "./pglite-driver.js";
 import { openPostgresDriver } from "./postgres-driver.js";
 import type { SqlClient, SqlDriver } from "./sql.js";
 
+export type { ApiKeyRepository, ApiKeyRotation, CreateNativeApiKey, NativeApiKey } from "./api-keys.js";
 export { AuditCursorError } from "./audit-log.js";
 export type {
   AuditActor,
@@ -66,6 +68,8 @@ export interface Repositories {
   directory: DirectoryRepository;
   /** Tenants' plans and licences, and the quota reservations of writes under way. */
   licences: LicenceRepository;
+  /** Gatehouse-native API keys, and when Auth0-application keys were last rotated. */
+  apiKeys: ApiKeyRepository;
 }
 
 export interface Store extends Repositories {
@@ -89,6 +93,7 @@ function repositoriesOn(sql: SqlClient, transaction?: TransactionRunner): Reposi
     integrations: integrationRepository(sql),
     auditLog: auditLog(sql),
     directory: directoryRepository(sql),
+    apiKeys: apiKeyRepository(sql, transaction),
   };
 }
 

@@ -1,9 +1,10 @@
 import type { ClientGrantsClient } from "auth0/clientGrants";
-import type { ClientsClient } from "auth0/clients";
+import { ClientsClient } from "auth0/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/server.js";
 import {
   clientCredentialsRequest,
+  emulatorControl,
   emulatorOnFreePort,
   GATEHOUSE_API,
   insufficientScope,
@@ -45,6 +46,39 @@ const NO_SUCH_CLIENT = {
     errorCode: "inexistent_client",
   },
 };
+
+describe("Auth0's entity limits", () => {
+  it("under the free profile the eleventh application is refused with Auth0's error, under off it is made", async () => {
+    const profile = (name: string) => emulatorControl(emulator, "POST", "rate-limit", { profile: name });
+    // The free profile's rate limit (2/s) applies too: this client waits and retries as the SDK does by default.
+    const clients = new ClientsClient({
+      baseUrl: `${emulator.url}/api/v2`,
+      token: await managementToken(emulator),
+    });
+    expect((await profile("free")).status).toBe(204);
+    try {
+      const made: string[] = [];
+      while (Object.keys(emulator.context.store.data.clients).length < 10) {
+        made.push(String((await clients.create({ name: `filler ${made.length}` })).client_id));
+      }
+      expect(await sdkRefusal(clients.create({ name: "eleventh" }))).toEqual({
+        statusCode: 403,
+        body: {
+          statusCode: 403,
+          error: "Forbidden",
+          message: "You have reached the limit of 10 applications for this tenant's subscription",
+          errorCode: "entity_limit_exceeded",
+        },
+      });
+      expect(Object.keys(emulator.context.store.data.clients).length).toBe(10);
+      expect((await profile("off")).status).toBe(204);
+      const eleventh = await clients.create({ name: "eleventh" });
+      for (const id of [...made, String(eleventh.client_id)]) await clients.delete(id);
+    } finally {
+      await profile("off");
+    }
+  });
+});
 
 describe("clients", () => {
   it("lists the seeded applications with offset paging and totals, secrets included for read:client_keys", async () => {

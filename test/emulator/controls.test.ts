@@ -164,6 +164,30 @@ describe("faults", () => {
     expect(elapsed).toBeGreaterThanOrEqual(295);
   });
 
+  it("an answer-delay fault serves the request at once and holds its answer back: a lost answer", async () => {
+    const token = await managementToken(emulator);
+    const created = await fetch(`${emulator.url}/api/v2/clients`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Rotated, answer lost", app_type: "non_interactive" }),
+    });
+    const client = (await created.json()) as { client_id: string; client_secret: string };
+    await addFault({ method: "POST", path: "/api/v2/clients/*/rotate-secret", answerDelayMs: 1_000 });
+    const lost = await fetch(`${emulator.url}/api/v2/clients/${client.client_id}/rotate-secret`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(200),
+    }).catch((error: unknown) => error);
+    expect(lost).toBeInstanceOf(Error);
+    // The caller never saw the answer, yet the secret was rotated.
+    const read = await fetch(`${emulator.url}/api/v2/clients/${client.client_id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const now = (await read.json()) as { client_secret: string };
+    expect(now.client_secret).toEqual(expect.any(String));
+    expect(now.client_secret).not.toBe(client.client_secret);
+  });
+
   it("DELETE /__emulator/faults disarms every fault", async () => {
     await addFault({ path: "/oauth/token", status: 500, times: 5 });
     expect((await emulatorControl(emulator, "DELETE", "faults")).status).toBe(204);
@@ -173,7 +197,18 @@ describe("faults", () => {
   it.each([
     [{ status: 500 }, "a fault needs a path pattern starting with /"],
     [{ path: "oauth/token", status: 500 }, "a fault needs a path pattern starting with /"],
-    [{ path: "/oauth/token" }, "a fault needs a status, a delayMs, or both"],
+    [
+      { path: "/oauth/token" },
+      "a fault needs a status, a delayMs, an answerDelayMs, or a status and a delayMs",
+    ],
+    [
+      { path: "/oauth/token", answerDelayMs: 0 },
+      "answerDelayMs must be a positive whole number of milliseconds",
+    ],
+    [
+      { path: "/oauth/token", answerDelayMs: 100, status: 500 },
+      "answerDelayMs holds back the answer of a request that is served: give no status with it",
+    ],
     [{ path: "/oauth/token", status: 99 }, "status must be an HTTP status code (100-599)"],
     [{ path: "/oauth/token", status: "500" }, "status must be an HTTP status code (100-599)"],
     [{ path: "/oauth/token", delayMs: -5 }, "delayMs must be a whole number of milliseconds"],

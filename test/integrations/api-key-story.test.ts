@@ -16,7 +16,10 @@ beforeAll(async () => {
     });
   }
   // Postgres here, so a test can make the store's own write fail with a real trigger.
-  stack = await startStack({ gatehouse: { store: { databaseUrl, schema } } });
+  // A short wait for Auth0's answer to a rotation, so a test can lose one (the emulator holds it back longer).
+  stack = await startStack({
+    gatehouse: { store: { databaseUrl, schema }, apiKeys: { rotateTimeoutMs: 500 } },
+  });
   acmeAdmin = bearer(await stack.userToken("admin@acme.test"));
 });
 afterAll(async () => {
@@ -25,7 +28,7 @@ afterAll(async () => {
 });
 
 const CREATE = `mutation($name: String!, $scopes: [String!]!) {
-  createApiKey(name: $name, scopes: $scopes) { clientId clientSecret apiKey { id name scopes createdAt createdBy { id } } }
+  createApiKey(name: $name, scopes: $scopes, kind: AUTH0_APPLICATION) { clientId clientSecret apiKey { id name scopes createdAt createdBy { id } } }
 }`;
 
 interface Secret {
@@ -49,7 +52,7 @@ function auth0Clients(): string[] {
   return Object.keys(stack.emulator.context.store.data.clients);
 }
 
-describe("a tenant's API keys", () => {
+describe("a tenant's Auth0-application API keys", () => {
   it("acme's admin creates a key that works by Basic and by client-credentials bearer", async () => {
     const response = await stack.graphql(CREATE, {
       authorization: acmeAdmin,
@@ -171,6 +174,105 @@ describe("a tenant's API keys", () => {
     }
     const globexKeys = await stack.graphql("{ tenant { apiKeys { id } } }", { authorization: globexAdmin });
     expect(globexKeys.body.data).toEqual({ tenant: { apiKeys: [] } });
+  });
+});
+
+const ROTATE_ROUTE = "POST /api/v2/clients/:id/rotate-secret";
+
+async function rotate(id: string) {
+  const response = await stack.graphql(
+    `mutation($id: ID!) { rotateApiKey(id: $id) { clientId clientSecret } }`,
+    {
+      authorization: acmeAdmin,
+      variables: { id },
+    },
+  );
+  const fresh = response.body.data?.rotateApiKey as Secret | undefined;
+  if (fresh) secretsSeen.push(fresh.clientSecret);
+  return { response, fresh };
+}
+
+/** Auth0 rotates the secret but its answer arrives after Gatehouse stopped waiting, `times` calls in a row. */
+async function loseRotationAnswers(times: number): Promise<void> {
+  const response = await fetch(`${stack.emulator.url}/__emulator/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      method: "POST",
+      path: "/api/v2/clients/*/rotate-secret",
+      answerDelayMs: 2_000,
+      times,
+    }),
+  });
+  expect(response.status).toBe(201);
+}
+
+describe("a rotation of an Auth0-application key cuts the old secret off", () => {
+  it("a client-credentials token issued before the rotation is refused; one from the new secret works", async () => {
+    const key = await createKey("Token holder", ["read:users"]);
+    const oldToken = await stack.clientToken(key.clientId, key.clientSecret);
+    expect((await viewerWith(bearer(oldToken))).status).toBe(200);
+    await stack.resetStats();
+    const { fresh } = await rotate(key.clientId);
+    expect((await stack.stats()).management[ROTATE_ROUTE]).toBe(1);
+
+    const refused = await viewerWith(bearer(oldToken));
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.message).toContain("rotated");
+    const newToken = await stack.clientToken(fresh!.clientId, fresh!.clientSecret);
+    expect((await viewerWith(bearer(newToken))).status).toBe(200);
+    expect((await viewerWith(basic(fresh!.clientId, fresh!.clientSecret))).status).toBe(200);
+    expect((await viewerWith(basic(key.clientId, key.clientSecret))).status).toBe(401);
+  });
+
+  it("when Auth0's answer is lost, Gatehouse rotates again before answering: the old secret and its tokens are refused", async () => {
+    const key = await createKey("Lost answer", ["read:users"]);
+    const oldToken = await stack.clientToken(key.clientId, key.clientSecret);
+    // The old secret's exchange is cached: without the cut-off it would keep working after Auth0 rotated.
+    expect((await viewerWith(basic(key.clientId, key.clientSecret))).status).toBe(200);
+    await loseRotationAnswers(1);
+    await stack.resetStats();
+    const { response, fresh } = await rotate(key.clientId);
+    expect(response.body.errors).toBeUndefined();
+    expect((await stack.stats()).management[ROTATE_ROUTE]).toBe(2);
+
+    expect((await viewerWith(basic(key.clientId, key.clientSecret))).status).toBe(401);
+    expect((await viewerWith(bearer(oldToken))).status).toBe(401);
+    expect((await viewerWith(basic(fresh!.clientId, fresh!.clientSecret))).status).toBe(200);
+  });
+
+  it("when Auth0 answers neither attempt, the caller is told, and nothing the old secret obtained works", async () => {
+    const key = await createKey("Both answers lost", ["read:users"]);
+    const oldToken = await stack.clientToken(key.clientId, key.clientSecret);
+    expect((await viewerWith(basic(key.clientId, key.clientSecret))).status).toBe(200);
+    await loseRotationAnswers(2);
+    await stack.resetStats();
+    const { response } = await rotate(key.clientId);
+    expect(response.body.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
+    expect(response.body.errors?.[0]?.message).toContain("rotate again");
+    expect((await stack.stats()).management[ROTATE_ROUTE]).toBe(2);
+
+    expect((await viewerWith(basic(key.clientId, key.clientSecret))).status).toBe(401);
+    expect((await viewerWith(bearer(oldToken))).status).toBe(401);
+    const { fresh } = await rotate(key.clientId);
+    expect((await viewerWith(basic(fresh!.clientId, fresh!.clientSecret))).status).toBe(200);
+  });
+
+  it("the first use of the new secret is audited once", async () => {
+    const key = await createKey("First use", ["read:users"]);
+    const { fresh } = await rotate(key.clientId);
+    for (let i = 0; i < 3; i += 1) {
+      expect((await viewerWith(basic(fresh!.clientId, fresh!.clientSecret))).status).toBe(200);
+    }
+    const rows = await queryPostgres<{ action: string; actor: string }>(
+      `select action, actor from "${schema}".audit_events where target = $1 order by id`,
+      [key.clientId],
+    );
+    expect(rows).toEqual([
+      { action: "api_key.created", actor: "auth0|acme-admin" },
+      { action: "api_key.rotated", actor: "auth0|acme-admin" },
+      { action: "api_key.first_used_after_rotation", actor: `${key.clientId}@clients` },
+    ]);
   });
 });
 

@@ -184,7 +184,7 @@ async function keyAndIntegrationLifecycle(authorization: string, partnerId: stri
   const expected: Expected[] = [];
   const created = await mutate(
     authorization,
-    `mutation { createApiKey(name: "rotated and revoked", scopes: ["read:users"]) { clientId clientSecret } }`,
+    `mutation { createApiKey(name: "rotated and revoked", scopes: ["read:users"], kind: AUTH0_APPLICATION) { clientId clientSecret } }`,
   );
   const key = created.data.createApiKey as { clientId: string; clientSecret: string };
   secrets.add(key.clientSecret);
@@ -233,7 +233,7 @@ describe("the audit trail", () => {
 
     const { data } = await mutate(
       acmeAdmin,
-      `mutation($scopes: [String!]!) { createApiKey(name: "audited back end", scopes: $scopes) { clientId clientSecret } }`,
+      `mutation($scopes: [String!]!) { createApiKey(name: "audited back end", scopes: $scopes, kind: AUTH0_APPLICATION) { clientId clientSecret } }`,
       { scopes: USER_SCOPES },
     );
     const key = data.createApiKey as { clientId: string; clientSecret: string };

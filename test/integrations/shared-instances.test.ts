@@ -37,7 +37,12 @@ async function onSecond(query: string, authorization: string): Promise<GraphQLRe
 }
 
 beforeAll(async () => {
-  const shared = { store: { databaseUrl, schema }, cacheUrl: CACHE_URL, cacheNamespace };
+  const shared = {
+    store: { databaseUrl, schema },
+    cacheUrl: CACHE_URL,
+    cacheNamespace,
+    apiKeys: { rotateTimeoutMs: 500 },
+  };
   first = await startStack({ gatehouse: shared });
   second = await createGatehouse({
     issuer: first.emulator.issuer,
@@ -68,7 +73,7 @@ describe("two Gatehouse instances sharing one Redis and one Postgres", () => {
 
   it("a key revoked on one instance is refused by the other on its next request", async () => {
     const created = await first.graphql(
-      'mutation { createApiKey(name: "Shared", scopes: ["read:users"]) { clientId clientSecret } }',
+      'mutation { createApiKey(name: "Shared", scopes: ["read:users"], kind: AUTH0_APPLICATION) { clientId clientSecret } }',
       {
         authorization: acmeAdmin,
       },
@@ -85,7 +90,7 @@ describe("two Gatehouse instances sharing one Redis and one Postgres", () => {
 
   it("a key rotated on one instance: the other refuses the old secret on its next request", async () => {
     const created = await first.graphql(
-      'mutation { createApiKey(name: "Rotated", scopes: ["read:users"]) { clientId clientSecret } }',
+      'mutation { createApiKey(name: "Rotated", scopes: ["read:users"], kind: AUTH0_APPLICATION) { clientId clientSecret } }',
       {
         authorization: acmeAdmin,
       },
@@ -96,6 +101,53 @@ describe("two Gatehouse instances sharing one Redis and one Postgres", () => {
       authorization: acmeAdmin,
     });
     expect((await onSecond("{ viewer { kind } }", basic(key.clientId, key.clientSecret))).status).toBe(401);
+  });
+
+  it("a native key rotated, then revoked, on one instance is refused by the other on its next request", async () => {
+    const created = await first.graphql(
+      'mutation { createApiKey(name: "Native shared", scopes: ["read:users"]) { clientId clientSecret } }',
+      { authorization: acmeAdmin },
+    );
+    const key = created.body.data?.createApiKey as { clientId: string; clientSecret: string };
+    expect((await onSecond("{ viewer { kind } }", bearer(key.clientSecret))).status).toBe(200);
+
+    const rotated = await first.graphql(`mutation { rotateApiKey(id: "${key.clientId}") { clientSecret } }`, {
+      authorization: acmeAdmin,
+    });
+    const fresh = (rotated.body.data?.rotateApiKey as { clientSecret: string }).clientSecret;
+    expect((await onSecond("{ viewer { kind } }", bearer(key.clientSecret))).status).toBe(401);
+    expect((await onSecond("{ viewer { kind } }", bearer(fresh))).status).toBe(200);
+
+    await first.graphql(`mutation { revokeApiKey(id: "${key.clientId}") }`, { authorization: acmeAdmin });
+    expect((await onSecond("{ viewer { kind } }", bearer(fresh))).status).toBe(401);
+  });
+
+  it("a rotation whose Auth0 answer was lost on one instance: the other refuses the old secret's cached exchange and tokens", async () => {
+    const created = await first.graphql(
+      'mutation { createApiKey(name: "Lost on first", scopes: ["read:users"], kind: AUTH0_APPLICATION) { clientId clientSecret } }',
+      { authorization: acmeAdmin },
+    );
+    const key = created.body.data?.createApiKey as { clientId: string; clientSecret: string };
+    const token = await first.clientToken(key.clientId, key.clientSecret);
+    // The second instance has exchanged the old secret and cached the token in the shared cache.
+    expect((await onSecond("{ viewer { kind } }", basic(key.clientId, key.clientSecret))).status).toBe(200);
+    const fault = await fetch(`${first.emulator.url}/__emulator/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        method: "POST",
+        path: "/api/v2/clients/*/rotate-secret",
+        answerDelayMs: 2_000,
+        times: 2,
+      }),
+    });
+    expect(fault.status).toBe(201);
+    const rotated = await first.graphql(`mutation { rotateApiKey(id: "${key.clientId}") { clientId } }`, {
+      authorization: acmeAdmin,
+    });
+    expect(rotated.body.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
+    expect((await onSecond("{ viewer { kind } }", basic(key.clientId, key.clientSecret))).status).toBe(401);
+    expect((await onSecond("{ viewer { kind } }", bearer(token))).status).toBe(401);
   });
 
   it("an integration disabled on one instance stops the partner on the other at its next request", async () => {

@@ -55,4 +55,44 @@ describe("a tenant's back end", () => {
       expect(code).toBe("FORBIDDEN");
     }
   });
+
+  it("by a native key is a TENANT_APP of the key's tenant with the key's scopes, and can create users", async () => {
+    const created = await stack.graphql(
+      'mutation { createApiKey(name: "Native back end", scopes: ["read:users", "create:users"]) { clientId clientSecret } }',
+      { authorization: bearer(await stack.userToken("admin@acme.test")) },
+    );
+    const key = created.body.data?.createApiKey as { clientId: string; clientSecret: string };
+    const viewer = await stack.graphql(
+      "{ viewer { kind subject clientId permissions tenant { id } user { id } } }",
+      {
+        authorization: bearer(key.clientSecret),
+      },
+    );
+    expect(viewer.body).toEqual({
+      data: {
+        viewer: {
+          kind: "TENANT_APP",
+          subject: key.clientId,
+          clientId: key.clientId,
+          permissions: ["create:users", "read:users"],
+          tenant: { id: "org_acme" },
+          user: null,
+        },
+      },
+    });
+    const user = await stack.graphql(
+      'mutation { createUser(input: { email: "made-by-native-key@acme.test", password: "Str0ng-Passw0rd!" }) { email } }',
+      { authorization: bearer(key.clientSecret) },
+    );
+    expect(user.body).toEqual({ data: { createUser: { email: "made-by-native-key@acme.test" } } });
+    // It acts in its own tenant only: Globex's users are not its to read.
+    const globex = await stack.graphql('{ tenant(id: "org_globex") { id } }', {
+      authorization: bearer(key.clientSecret),
+    });
+    expect(globex.body.data).toEqual({ tenant: null });
+    expect(globex.body.errors?.[0]?.extensions).toEqual({
+      code: "FORBIDDEN",
+      missingPermission: "read:tenants",
+    });
+  });
 });

@@ -133,6 +133,15 @@ export function registerClientRoutes(app: FastifyInstance, ctx: EmulatorContext)
       const payload = payloadOf(request.body);
       requiredString(payload, "name");
       const { metadata, ...fields } = clientFields(payload);
+      const limit = ctx.controls.entityLimit("applications");
+      if (limit !== undefined && Object.keys(store.data.clients).length >= limit) {
+        // The status and wording are a guess (see the README): Auth0's docs name the limit, not its error body.
+        throw new ManagementError(
+          403,
+          `You have reached the limit of ${limit} applications for this tenant's subscription`,
+          "entity_limit_exceeded",
+        );
+      }
       // Auth0 leaves app_type unset when none is given and treats the application as a regular web app.
       const appType = fields.app_type ?? "regular_web";
       const authMethod =
