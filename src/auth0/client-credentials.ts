@@ -34,13 +34,21 @@ export async function exchangeClientCredentials(
     audience: credentials.audience,
     ...(credentials.scope ? { scope: credentials.scope } : {}),
   });
-  let response: Response;
-  try {
-    response = await fetch(`${issuer}oauth/token`, {
+  const post = () =>
+    fetch(`${issuer}oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
       body,
       signal: AbortSignal.timeout(10_000),
+    });
+  let response: Response;
+  try {
+    response = await post().catch((error: unknown) => {
+      // A kept-alive connection the server closed while this process was busy (a blocked event loop
+      // outlives the server's keep-alive timeout) fails before the request is read: one retry on a new
+      // connection is safe, since nothing was exchanged.
+      if (isResetBeforeAnswer(error)) return post();
+      throw error;
     });
   } catch (error) {
     throw new TokenEndpointUnavailableError("Auth0's token endpoint did not answer", { cause: error });
@@ -53,6 +61,11 @@ export async function exchangeClientCredentials(
     throw new TokenEndpointUnavailableError(`Auth0's token endpoint answered ${response.status}`);
   }
   return { accessToken: payload.access_token, expiresAt: Date.now() + payload.expires_in * 1000 };
+}
+
+function isResetBeforeAnswer(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+  return cause?.code === "ECONNRESET" || cause?.code === "UND_ERR_SOCKET";
 }
 
 /**
