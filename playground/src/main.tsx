@@ -81,7 +81,10 @@ function AccessPanel() {
   return (
     <div className="gh-access" data-testid="access">
       <h2>What {viewer ? viewer.kind : "this caller"} may read and do</h2>
-      <p>Decided by the server's rules for the current identity. ◐: depends on the object or arguments.</p>
+      <p>
+        Decided by the server's rules for the current identity. ◐: depends on the object or arguments. Hover a
+        field for its rule.
+      </p>
       <input
         placeholder="Filter: User.email"
         value={filter}
@@ -106,9 +109,10 @@ function AccessPanel() {
 }
 
 function verdictText(verdict: Verdict): string {
-  if (verdict.outcome === "allowed") return "✅";
+  // Plain symbols: an emoji font may be missing, and none is loaded from anywhere.
+  if (verdict.outcome === "allowed") return "✓ allowed";
   if (verdict.outcome === "depends") return `◐ ${verdict.condition}`;
-  return verdict.missingPermission ? `❌ needs '${verdict.missingPermission}'` : `❌ ${verdict.reason}`;
+  return verdict.missingPermission ? `✗ needs '${verdict.missingPermission}'` : `✗ ${verdict.reason}`;
 }
 
 function LockIcon() {

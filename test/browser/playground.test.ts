@@ -22,6 +22,7 @@ let stack: Stack;
 let context: BrowserContext;
 let profile: string;
 const requested: string[] = [];
+const failed: string[] = [];
 
 beforeAll(async () => {
   // The page under test is built from the current source, as `npm start` does.
@@ -42,6 +43,9 @@ beforeAll(async () => {
     viewport: { width: 1440, height: 900 },
   });
   context.on("request", (request) => requested.push(request.url()));
+  context.on("response", (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+  });
   context.on("console", (message) => {
     if (message.type() === "error") console.warn(`browser console: ${message.text()}`);
   });
@@ -167,6 +171,27 @@ describe("the playground in a browser", { timeout: 120_000 }, () => {
       .toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, "playground-partner.png") });
 
+    // The Access panel: what this identity may read, as the server's rules decide it.
+    await page.locator('.graphiql-sidebar button[aria-label="Show Access"]').click();
+    const access = page.locator('[data-testid="access"]');
+    await expect
+      .poll(() =>
+        access
+          .locator("li", { hasText: /^tenants/ })
+          .first()
+          .textContent(),
+      )
+      .toContain("✗ needs 'read:tenants'");
+    await expect
+      .poll(() =>
+        access
+          .locator("li", { hasText: /^users/ })
+          .first()
+          .textContent(),
+      )
+      .toContain("✓ allowed");
+    await page.screenshot({ path: join(ARTIFACTS, "playground-access.png") });
+
     // Every request the page made went to Gatehouse or its emulator.
     const allowedOrigins = new Set([new URL(stack.url).origin, new URL(stack.emulator.issuer).origin]);
     const elsewhere = requested.filter(
@@ -174,6 +199,10 @@ describe("the playground in a browser", { timeout: 120_000 }, () => {
     );
     expect(requested.length).toBeGreaterThan(5);
     expect(elsewhere).toEqual([]);
+    // The editor's workers came from Gatehouse too, so the check above saw them.
+    expect(requested).toContain(`${stack.url}/graphql/assets/workers/graphql.js`);
+    // Nothing the page asked for was missing, a favicon aside.
+    expect(failed.filter((line) => !line.endsWith("/favicon.ico"))).toEqual([]);
     await page.close();
   });
 });
