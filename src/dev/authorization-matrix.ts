@@ -31,8 +31,8 @@ function user(permissionNames: string[], tenantId: string | null, userId: string
 }
 
 /** One caller per seeded role (as an Acme member, or in no tenant for the platform's role), and per kind. */
-export function matrixCallers(audience: string): MatrixCaller[] {
-  const seed = seedFacts(audience);
+export function matrixCallers(): MatrixCaller[] {
+  const seed = seedFacts();
   const permissionsOfRoles = (names: string[]) =>
     seed.roles.filter((role) => names.includes(role.name)).flatMap((role) => role.permissions);
   const playedBy: Record<string, { identityId: string; email: string }> = {
@@ -118,8 +118,8 @@ export async function verdictsFor(caller: Caller, map: PermissionMap = permissio
 
 const escape = (text: string) => text.replace(/\|/g, "\\|");
 
-export async function renderAuthorizationMatrix(audience: string, map: PermissionMap = permissions) {
-  const callers = matrixCallers(audience);
+export async function renderAuthorizationMatrix(map: PermissionMap = permissions) {
+  const callers = matrixCallers();
   const verdicts = await Promise.all(callers.map((column) => verdictsFor(column.caller, map)));
   const lines = [
     "# Authorization matrix",

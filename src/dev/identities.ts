@@ -92,9 +92,11 @@ export interface SeedFacts {
   clientName(clientId: string): string;
 }
 
-export function seedFacts(audience: string): SeedFacts {
-  // The issuer only shapes the Management API's audience, which the matrix does not use.
+/** The seed's roles and grants on the Gatehouse API (the seed's own, whatever AUTH0_AUDIENCE says). */
+export function seedFacts(): SeedFacts {
+  // The issuer only shapes the Management API's audience, which is not looked at here.
   const seed = createSeedData("http://seed.invalid/");
+  const api = Object.values(seed.resourceServers).find((server) => !server.is_system)?.identifier;
   const roles = Object.values(seed.roles).map((role) => ({
     name: role.name,
     description: role.description,
@@ -114,7 +116,7 @@ export function seedFacts(audience: string): SeedFacts {
     },
     grantedScopes: (clientId) =>
       Object.values(seed.clientGrants)
-        .filter((grant) => grant.client_id === clientId && grant.audience === audience)
+        .filter((grant) => grant.client_id === clientId && grant.audience === api)
         .flatMap((grant) => grant.scope),
     clientName: (clientId) => seed.clients[clientId]?.name ?? clientId,
   };
@@ -174,12 +176,7 @@ export async function tokenForIdentity(
         email: login.email,
         password: SEED_PASSWORD,
         // What the partner asks for: everything its grant allows; Gatehouse narrows it to what the user holds.
-        scope: [
-          "openid",
-          "profile",
-          "email",
-          ...seedFacts(auth0.audience).grantedScopes(login.partnerId),
-        ].join(" "),
+        scope: ["openid", "profile", "email", ...seedFacts().grantedScopes(login.partnerId)].join(" "),
         organization: login.organization,
         consent: "accept",
       });

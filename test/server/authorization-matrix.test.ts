@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Verdict } from "../../src/authz/explain.js";
 import type { MutationResolvers, QueryResolvers } from "../../src/generated/graphql.js";
 import { matrixCallers, verdictsFor, type MatrixCaller } from "../../src/dev/authorization-matrix.js";
-import { bearer, GATEHOUSE_API, startStack, type GraphQLResponse, type Stack } from "../support/stack.js";
+import { bearer, startStack, type GraphQLResponse, type Stack } from "../support/stack.js";
 
 let stack: Stack;
 
@@ -93,7 +93,7 @@ async function authorizationOf(column: MatrixCaller): Promise<string | undefined
 }
 
 describe("the authorization matrix matches what each caller observes over HTTP", () => {
-  for (const column of matrixCallers(GATEHOUSE_API)) {
+  for (const column of matrixCallers()) {
     it(`as ${column.column}`, async () => {
       const authorization = await authorizationOf(column);
       const ask = (query: string) => stack.graphql(query, authorization ? { authorization } : {});
