@@ -66,3 +66,13 @@ export const EXAMPLE_TABS = [
   { query: PARTNER_READS_AND_UPDATES, variables: JSON.stringify({ id: "auth0|acme-member" }, null, 2) },
   { query: ADMIN_API_KEYS, variables: JSON.stringify({ id: "paste the apiKey id here" }, null, 2) },
 ];
+
+/** Which tabs suit which seeded identity (by the tabs' operation names); every identity gets the first. */
+export const EXAMPLES_FOR: Record<string, string[]> = {
+  "ada-admin": ["SpaUserList", "AdminCreatesApiKey"],
+  "max-manager": ["SpaUserList"],
+  "mia-member": ["SpaUserList"],
+  "cara-consultant": ["SpaUserList"],
+  "acme-backend": ["BackEndCreatesUser"],
+  "initech-for-mia": ["PartnerReadsUser"],
+};

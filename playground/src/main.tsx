@@ -1,7 +1,7 @@
 import "./workers";
 import { explorerPlugin } from "@graphiql/plugin-explorer";
 import "@graphiql/plugin-explorer/style.css";
-import { useMonaco, type GraphiQLPlugin } from "@graphiql/react";
+import { useGraphiQL, useGraphiQLActions, useMonaco, type GraphiQLPlugin } from "@graphiql/react";
 import { GraphiQL } from "graphiql";
 import "graphiql/style.css";
 import {
@@ -17,7 +17,7 @@ import {
 import { createRoot } from "react-dom/client";
 import type { ExecutionResult } from "graphql";
 import { readConfig, type PlaygroundConfig } from "./config";
-import { EXAMPLE_TABS } from "./examples";
+import { EXAMPLE_TABS, EXAMPLES_FOR } from "./examples";
 import { authorizationFromPaste, signIn } from "./sign-in";
 import "./playground.css";
 
@@ -65,10 +65,36 @@ function memoryStorage(): Storage {
   };
 }
 
-const AccessContext = createContext<{ access: FieldAccess[] | null; viewer: Viewer | null }>({
+const AccessContext = createContext<{
+  access: FieldAccess[] | null;
+  viewer: Viewer | null;
+  identity: string;
+}>({
   access: null,
   viewer: null,
+  identity: "anonymous",
 });
+
+/** Under the response: the example tabs made for the identity the requests run as, one click away. */
+function ExamplesForIdentity() {
+  const { identity } = useContext(AccessContext);
+  const tabs = useGraphiQL((state) => state.tabs);
+  const { changeTab } = useGraphiQLActions();
+  const names = ["WhoAmIAndMyUsers", ...(EXAMPLES_FOR[identity] ?? [])];
+  return (
+    <div className="gh-examples" data-testid="examples">
+      Examples for this identity:{" "}
+      {names.map((name) => {
+        const index = tabs.findIndex((tab) => tab.title === name);
+        return index < 0 ? null : (
+          <button key={name} type="button" onClick={() => changeTab(index)}>
+            {name}
+          </button>
+        );
+      })}
+    </div>
+  );
+}
 
 function AccessPanel() {
   const { access, viewer } = useContext(AccessContext);
@@ -274,7 +300,7 @@ function App({ config }: { config: PlaygroundConfig }) {
       ];
 
   return (
-    <AccessContext.Provider value={{ access, viewer }}>
+    <AccessContext.Provider value={{ access, viewer, identity: selected }}>
       <div className="gh-page">
         <header className="gh-bar">
           <strong className="gh-brand">Gatehouse playground</strong>
@@ -353,7 +379,11 @@ function App({ config }: { config: PlaygroundConfig }) {
             storage={storage}
             shouldPersistHeaders={false}
             isHeadersEditorEnabled={false}
-          />
+          >
+            <GraphiQL.Footer>
+              <ExamplesForIdentity />
+            </GraphiQL.Footer>
+          </GraphiQL>
         </div>
       </div>
     </AccessContext.Provider>

@@ -192,6 +192,10 @@ describe("the playground in a browser", { timeout: 120_000 }, () => {
       .toContain("✓ allowed");
     await page.screenshot({ path: join(ARTIFACTS, "playground-access.png") });
 
+    // The partner's own example is one click away, in a tab of its own.
+    await page.locator('[data-testid="examples"] button', { hasText: "PartnerReadsUser" }).click();
+    await expect.poll(() => page.locator(".graphiql-tab-active").textContent()).toContain("PartnerReadsUser");
+
     // Every request the page made went to Gatehouse or its emulator.
     const allowedOrigins = new Set([new URL(stack.url).origin, new URL(stack.emulator.issuer).origin]);
     const elsewhere = requested.filter(
