@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPlayground } from "../../playground/build.js";
@@ -208,5 +209,56 @@ describe("the playground in a browser", { timeout: 120_000 }, () => {
     // Nothing the page asked for was missing, a favicon aside.
     expect(failed.filter((line) => !line.endsWith("/favicon.ico"))).toEqual([]);
     await page.close();
+  });
+
+  // Against a real tenant the page signs in itself. The emulator stands in for Auth0 up to the code exchange:
+  // it sends no CORS headers (Auth0 does, for the SPA's Allowed Web Origins), so the page cannot read the
+  // token it answers, and the test ends at checking the exchange the page made.
+  it("against a real tenant, Sign in goes through Universal Login with PKCE and exchanges the code", async () => {
+    const tenant = await startStack({ playground: { devIdentities: false } });
+    try {
+      const callback = `${tenant.url}/graphql/callback`;
+      const { clients } = tenant.management();
+      const spa = await clients.get("gatehouse-spa");
+      await clients.update("gatehouse-spa", { callbacks: [...(spa.callbacks ?? []), callback] });
+      const page = await context.newPage();
+      await page.goto(`${tenant.url}/graphql`);
+      await page.locator('[data-testid="viewer"]', { hasText: "ANONYMOUS" }).waitFor({ timeout: 30_000 });
+      const options = await page.locator('[data-testid="identity"] option').allTextContents();
+      expect(options).toEqual(["Anonymous", "Sign in (Auth0 Universal Login)", "Use an API key / token…"]);
+
+      const popupOpened = context.waitForEvent("page");
+      const authorizeRequest = context.waitForEvent("request", (request) =>
+        request.url().includes("/authorize?"),
+      );
+      await page.selectOption('[data-testid="identity"]', "__sign-in");
+      const popup = await popupOpened;
+      const authorize = new URL((await authorizeRequest).url());
+      await popup.locator('input[name="username"]').waitFor();
+      expect(authorize.origin).toBe(new URL(tenant.emulator.issuer).origin);
+      expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+        client_id: "gatehouse-spa",
+        response_type: "code",
+        redirect_uri: callback,
+        code_challenge_method: "S256",
+      });
+      const exchange = page.waitForRequest((request) => request.url().endsWith("/oauth/token"));
+      await popup.fill('input[name="username"]', "member@acme.test");
+      await popup.fill('input[name="password"]', "Gatehouse-dev-1");
+      await popup.click('button[value="default"]');
+      const fields = new URLSearchParams((await exchange).postData() ?? "");
+      expect(fields.get("grant_type")).toBe("authorization_code");
+      expect(fields.get("redirect_uri")).toBe(callback);
+      // The verifier kept in the page's memory is the one whose hash went to /authorize.
+      expect(
+        createHash("sha256")
+          .update(fields.get("code_verifier") ?? "")
+          .digest("base64url"),
+      ).toBe(authorize.searchParams.get("code_challenge"));
+      expect(fields.get("code")).toMatch(/.+/);
+      await page.close();
+    } finally {
+      await tenant.close();
+    }
   });
 });
