@@ -3,7 +3,16 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".gatehouse/", "coverage/", "src/generated/"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".gatehouse/",
+      "coverage/",
+      "src/generated/",
+      "playground/dist/",
+      "test/artifacts/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

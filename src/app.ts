@@ -6,7 +6,12 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import cors from "@fastify/cors";
-import Fastify, { type FastifyInstance, type RouteHandlerMethod } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteHandlerMethod,
+} from "fastify";
 import { buildSchema, type GraphQLFormattedError } from "graphql";
 import type Keyv from "keyv";
 import { Auth0Management } from "./auth0/management.js";
@@ -25,6 +30,7 @@ import { DEFAULT_SPA_CLIENT_IDS } from "./config.js";
 import type { GatehouseContext } from "./context.js";
 import { allResolvers } from "./resolvers/index.js";
 import { createStore, type Store, type StoreOptions } from "./store/store.js";
+import { registerPlayground, type PlaygroundOptions } from "./http/playground.js";
 import {
   DirectoryEvents,
   isAuthorizedDelivery,
@@ -61,8 +67,8 @@ export interface GatehouseOptions {
   spaClientIds?: string[];
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins?: string[];
-  /** Serve Apollo Sandbox on GET /graphql (development). */
-  landingPage?: boolean;
+  /** Serve the playground (GraphiQL, src/http/playground.ts) on GET /graphql to browsers; unset: none. */
+  playground?: PlaygroundOptions;
   /** The bearer secret Auth0 Event Streams deliveries to `POST /auth0/events` carry; unset: no webhook. */
   eventsToken?: string;
   /** The bearer secret an Auth0 post-login Action sends to `POST /auth0/post-login`; unset: no endpoint. */
@@ -310,7 +316,8 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       }),
     },
   ];
-  if (!options.landingPage) plugins.push(ApolloServerPluginLandingPageDisabled());
+  // Apollo's own landing page loads from a CDN; browsers get the self-hosted playground instead.
+  plugins.push(ApolloServerPluginLandingPageDisabled());
   const apollo = new ApolloServer<GatehouseContext>({
     typeDefs,
     resolvers,
@@ -385,42 +392,56 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     );
   }
 
+  /**
+   * The caller of a request, resolved against the directory as that request sees it; when there is none to
+   * serve (directory importing, bad credentials, Auth0 unavailable), the reply is sent here and undefined returned.
+   */
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<Caller | undefined> => {
+    if (!directory.ready) {
+      reply
+        .code(503)
+        .header("retry-after", "5")
+        .send({
+          errors: [
+            {
+              message: "Gatehouse is importing its directory from Auth0; try again shortly",
+              extensions: { code: "UPSTREAM_UNAVAILABLE" },
+            },
+          ],
+        });
+      return undefined;
+    }
+    try {
+      const requestDirectory = readCache.forRequest();
+      request.directory = requestDirectory;
+      request.caller = await callersFor(requestDirectory).resolve(request.headers.authorization);
+      return request.caller;
+    } catch (error) {
+      if (error instanceof CallerUnavailableError) {
+        reply
+          .code(503)
+          .header("retry-after", String(error.retryAfterSeconds))
+          .header("cache-control", "no-store")
+          .send({ errors: [{ message: error.description, extensions: { code: "UPSTREAM_UNAVAILABLE" } }] });
+        return undefined;
+      }
+      if (!(error instanceof AuthenticationError)) throw error;
+      reply
+        .code(401)
+        .header("www-authenticate", error.challenge)
+        .header("cache-control", "no-store")
+        .send({ errors: [{ message: error.description, extensions: { code: "UNAUTHENTICATED" } }] });
+      return undefined;
+    }
+  };
+
+  if (options.playground) registerPlayground(app, options.playground, authenticate);
+
   app.route({
     url: "/graphql",
     method: ["GET", "POST"],
     preHandler: async (request, reply) => {
-      if (!directory.ready) {
-        return reply
-          .code(503)
-          .header("retry-after", "5")
-          .send({
-            errors: [
-              {
-                message: "Gatehouse is importing its directory from Auth0; try again shortly",
-                extensions: { code: "UPSTREAM_UNAVAILABLE" },
-              },
-            ],
-          });
-      }
-      try {
-        const directory = readCache.forRequest();
-        request.directory = directory;
-        request.caller = await callersFor(directory).resolve(request.headers.authorization);
-      } catch (error) {
-        if (error instanceof CallerUnavailableError) {
-          return reply
-            .code(503)
-            .header("retry-after", String(error.retryAfterSeconds))
-            .header("cache-control", "no-store")
-            .send({ errors: [{ message: error.description, extensions: { code: "UPSTREAM_UNAVAILABLE" } }] });
-        }
-        if (!(error instanceof AuthenticationError)) throw error;
-        return reply
-          .code(401)
-          .header("www-authenticate", error.challenge)
-          .header("cache-control", "no-store")
-          .send({ errors: [{ message: error.description, extensions: { code: "UNAUTHENTICATED" } }] });
-      }
+      if (!(await authenticate(request, reply))) return reply;
     },
     // The integration types its route's reply as a string; the 401 above sends JSON on the same route.
     handler: graphqlHandler as unknown as RouteHandlerMethod,

@@ -27,6 +27,13 @@ export interface Config {
   directorySyncShare: number;
   /** How many days audit events are kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
+  /**
+   * Serve the playground at GET /graphql to browsers (PLAYGROUND=on|off): on by default, off by default when
+   * NODE_ENV=production.
+   */
+  playground: boolean;
+  /** The organization the playground's "Sign in" logs in to against a real tenant (PLAYGROUND_ORGANIZATION). */
+  playgroundOrganization: string | undefined;
   /** Port of the embedded emulator, when AUTH0_DOMAIN is unset. */
   emulatorPort: number;
   dataDir: string;
@@ -144,6 +151,14 @@ function retentionDays(raw: string | undefined): number {
   return value;
 }
 
+function playground(raw: string | undefined, nodeEnv: string | undefined): boolean {
+  const value = raw?.trim().toLowerCase();
+  if (!value) return nodeEnv?.trim() !== "production";
+  if (value === "on") return true;
+  if (value === "off") return false;
+  throw new ConfigError(`PLAYGROUND must be on or off, got "${raw}"`);
+}
+
 /** Reads and checks the configuration; a bad value throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const domain = env.AUTH0_DOMAIN?.trim() || undefined;
@@ -171,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     eventsToken: sharedSecret("AUTH0_EVENTS_TOKEN", env.AUTH0_EVENTS_TOKEN),
     actionSecret: sharedSecret("AUTH0_ACTION_SECRET", env.AUTH0_ACTION_SECRET),
     publicUrl: url("PUBLIC_URL", env.PUBLIC_URL, ["https:", "http:"]),
+    playground: playground(env.PLAYGROUND, env.NODE_ENV),
+    playgroundOrganization: env.PLAYGROUND_ORGANIZATION?.trim() || undefined,
     host: env.HOST?.trim() || "127.0.0.1",
     dataDir: resolve(env.DATA_DIR?.trim() || ".gatehouse"),
   };

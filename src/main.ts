@@ -15,6 +15,7 @@ async function auth0For(config: Config) {
       clientSecret: config.clientSecret,
       embedded: false,
       setPostLoginHook: (_hook: PostLoginHook) => {},
+      devIdentities: undefined,
       close: async () => {},
     };
   }
@@ -29,8 +30,10 @@ async function auth0For(config: Config) {
     `Embedded Auth0 emulator at ${emulator.url} (state in ${join(config.dataDir, "emulator")}, ` +
       `Auth0's "${config.emulatorRateLimit}" rate limits)`,
   );
+  const { devIdentities } = await import("./dev/identities.js");
   return {
     issuer: emulator.issuer,
+    devIdentities: devIdentities({ issuer: emulator.issuer, audience: config.audience }),
     clientId: "gatehouse-server",
     clientSecret: "gatehouse-server-secret",
     embedded: true,
@@ -71,7 +74,16 @@ async function main(): Promise<void> {
     store: config.databaseUrl
       ? { databaseUrl: config.databaseUrl }
       : { dataDir: join(config.dataDir, "store") },
-    landingPage: !config.auth0Issuer,
+    playground: config.playground
+      ? {
+          issuer: auth0.issuer,
+          audience: config.audience,
+          spaClientId: config.spaClientIds[0] ?? "gatehouse-spa",
+          organization: config.playgroundOrganization,
+          // Tokens for the seeded identities exist only next to the embedded emulator.
+          devIdentities: auth0.devIdentities,
+        }
+      : undefined,
     log: (line) => console.log(line),
     directory: { rateLimitShare: config.directorySyncShare },
     audit: { retentionDays: config.auditRetentionDays },
@@ -103,7 +115,12 @@ async function main(): Promise<void> {
   console.log(`Listening at ${address}; /readyz answers 200 once the directory is imported`);
   await gatehouse.ready;
 
-  console.log(`Gatehouse GraphQL at ${address}/graphql (open it in a browser for Apollo Sandbox)`);
+  console.log(
+    config.playground
+      ? `Gatehouse GraphQL at ${address}/graphql — open it in a browser for the playground` +
+          (auth0.embedded ? " (pick a seeded identity: Ada Admin, Mia Member, the Acme API key…)" : "")
+      : `Gatehouse GraphQL at ${address}/graphql`,
+  );
   if (!config.auth0Issuer) {
     const emulatorPort = new URL(auth0.issuer).port;
     const portHint = emulatorPort === "4010" ? "" : `EMULATOR_PORT=${emulatorPort} `;

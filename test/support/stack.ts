@@ -5,6 +5,7 @@ import { ClientsClient } from "auth0/clients";
 import { OrganizationsClient } from "auth0/organizations";
 import { RolesClient } from "auth0/roles";
 import { UsersClient } from "auth0/users";
+import { devIdentities } from "../../src/dev/identities.js";
 import { clientCredentialsToken, organizationLogin } from "../../src/dev/login.js";
 import { registerEventStream } from "../../src/directory/event-stream.js";
 import type { Stats as EmulatorStats } from "../../src/emulator/controls.js";
@@ -124,6 +125,8 @@ export async function startStack(
     gatehouse?: Partial<GatehouseOptions>;
     /** Register an Auth0 event stream delivering to this Gatehouse's webhook, as `npm start` does. */
     events?: boolean;
+    /** Serve the playground, with the seeded identities' tokens (as `npm start` with the emulator) or not. */
+    playground?: { devIdentities: boolean };
   } = {},
 ): Promise<Stack> {
   const emulator = await startEmulator({ port: 0, ...options.emulator });
@@ -137,6 +140,18 @@ export async function startStack(
     directory: { fullPassIntervalMs: 3_600_000, changedUsersIntervalMs: 3_600_000 },
     ...options.gatehouse,
     ...(eventsToken ? { eventsToken } : {}),
+    ...(options.playground
+      ? {
+          playground: {
+            issuer: emulator.issuer,
+            audience: GATEHOUSE_API,
+            spaClientId: "gatehouse-spa",
+            ...(options.playground.devIdentities
+              ? { devIdentities: devIdentities({ issuer: emulator.issuer, audience: GATEHOUSE_API }) }
+              : {}),
+          },
+        }
+      : {}),
   });
   await gatehouse.ready;
   await gatehouse.app.listen({ port: 0, host: "127.0.0.1" });
