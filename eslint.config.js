@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/**/main.ts", "scripts/**", "bench/**"],
+    files: ["src/**/main.ts", "packages/*/src/main.ts", "scripts/**", "bench/**"],
     rules: { "no-console": "off" },
   },
   prettier,

@@ -10,7 +10,7 @@
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { startEmulator } from "../src/emulator/server.js";
+import { startEmulator } from "@gatehouse/auth0-emulator";
 import { startGatehouse, type RunningGatehouse } from "./gatehouse.js";
 import {
   basic,

@@ -9,7 +9,7 @@
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createGatehouse } from "../src/app.js";
-import { startEmulator } from "../src/emulator/server.js";
+import { startEmulator } from "@gatehouse/auth0-emulator";
 import { AUDIENCE, userToken } from "./support.js";
 
 const USERS = 100;

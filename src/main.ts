@@ -16,7 +16,7 @@ async function auth0For(config: Config) {
     };
   }
   // The only place the server touches the emulator: the zero-configuration default of `npm start`.
-  const { startEmulator } = await import("./emulator/server.js");
+  const { startEmulator } = await import("@gatehouse/auth0-emulator");
   const emulator = await startEmulator({
     port: config.emulatorPort,
     dataDir: join(config.dataDir, "emulator"),

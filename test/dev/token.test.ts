@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server.js";
+import { startEmulator, type RunningEmulator } from "@gatehouse/auth0-emulator";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI_TIMEOUT_MS = 20_000;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createGatehouse } from "../../src/app.js";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server.js";
+import { startEmulator, type RunningEmulator } from "@gatehouse/auth0-emulator";
 import type { StoreOptions } from "../../src/store/store.js";
 import { databaseUrl, dropSchema, randomSchema } from "../store/databases.js";
 import { GATEHOUSE_API } from "../support/stack.js";

@@ -76,7 +76,7 @@ describe("npm start", { timeout: 60_000 }, () => {
   it("with the four AUTH0_ variables, uses that tenant and starts no emulator", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
     folders.push(dataDir);
-    const { startEmulator } = await import("../../src/emulator/server.js");
+    const { startEmulator } = await import("@gatehouse/auth0-emulator");
     const tenant = await startEmulator({ port: 0 }); // stands in for a real Auth0 tenant
     try {
       const gatehouse = startGatehouse({
@@ -120,7 +120,7 @@ describe("npm start", { timeout: 60_000 }, () => {
   it("stops with a clear line when Auth0 refuses its machine credentials", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
     folders.push(dataDir);
-    const { startEmulator } = await import("../../src/emulator/server.js");
+    const { startEmulator } = await import("@gatehouse/auth0-emulator");
     const emulator = await startEmulator({ port: 0 });
     try {
       const gatehouse = startGatehouse({

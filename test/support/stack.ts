@@ -7,8 +7,8 @@ import { RolesClient } from "auth0/roles";
 import { UsersClient } from "auth0/users";
 import { clientCredentialsToken, organizationLogin } from "../../src/dev/login.js";
 import { registerEventStream } from "../../src/directory/event-stream.js";
-import type { Stats as EmulatorStats } from "../../src/emulator/controls.js";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
+import type { Stats as EmulatorStats } from "@gatehouse/auth0-emulator";
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "@gatehouse/auth0-emulator";
 
 export type { EmulatorStats };
 

@@ -1,4 +1,4 @@
-import { PERMISSIONS, PLATFORM_PERMISSIONS } from "../authz/vocabulary.js";
+import { PERMISSIONS, PLATFORM_PERMISSIONS } from "../../../src/authz/vocabulary.js";
 import { hashPassword } from "./passwords.js";
 import {
   GATEHOUSE_API,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEED_PASSWORD } from "../../src/emulator/seed.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import { SEED_PASSWORD } from "../src/seed.js";
+import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
 import {
   authorize,

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
 import { clientCredentialsRequest, emulatorOnFreePort, GATEHOUSE_API, tokenRequest } from "./helpers.js";
 
 let emulator: RunningEmulator;

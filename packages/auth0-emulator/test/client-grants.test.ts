@@ -1,8 +1,8 @@
 import type { ClientGrantsClient } from "auth0/clientGrants";
 import type { ClientsClient } from "auth0/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATEHOUSE_SERVER_MANAGEMENT_SCOPES } from "../../src/emulator/seed.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import { GATEHOUSE_SERVER_MANAGEMENT_SCOPES } from "../src/seed.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   clientCredentialsRequest,
   emulatorOnFreePort,

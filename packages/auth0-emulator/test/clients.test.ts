@@ -1,7 +1,7 @@
 import type { ClientGrantsClient } from "auth0/clientGrants";
 import type { ClientsClient } from "auth0/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   clientCredentialsRequest,
   emulatorOnFreePort,

@@ -1,7 +1,7 @@
 import { ResourceServersClient } from "auth0/resourceServers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Stats } from "../../src/emulator/controls.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { Stats } from "../src/controls.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   clientCredentialsRequest,
   emulatorControl,

@@ -3,8 +3,8 @@ import type { EventStreamsClient } from "auth0/eventStreams";
 import type { OrganizationsClient } from "auth0/organizations";
 import type { UsersClient } from "auth0/users";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DeliveryRecord } from "../../src/emulator/event-streams.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { DeliveryRecord } from "../src/event-streams.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   emulatorControl,
   emulatorOnFreePort,

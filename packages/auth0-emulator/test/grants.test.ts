@@ -1,8 +1,8 @@
 import type { UserGrantsClient } from "auth0/userGrants";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StoredUserGrant } from "../../src/emulator/model.js";
-import { newId } from "../../src/emulator/store.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { StoredUserGrant } from "../src/model.js";
+import { newId } from "../src/store.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   emulatorOnFreePort,
   GATEHOUSE_API,

@@ -11,7 +11,7 @@ import { RolesClient } from "auth0/roles";
 import { UserGrantsClient } from "auth0/userGrants";
 import { UsersClient } from "auth0/users";
 import { expect } from "vitest";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../src/server.js";
 
 export const GATEHOUSE_API = "https://api.gatehouse.local";
 

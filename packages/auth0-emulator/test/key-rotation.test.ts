@@ -1,7 +1,7 @@
 import { ResourceServersClient } from "auth0/resourceServers";
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   acmeBackendToken,
   emulatorControl,

@@ -1,6 +1,6 @@
 import type { ResourceServersClient } from "auth0/resourceServers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   clientCredentialsToken,
   emulatorOnFreePort,

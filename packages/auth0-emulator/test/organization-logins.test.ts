@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PERMISSIONS, PLATFORM_PERMISSIONS } from "../../src/authz/vocabulary.js";
-import { SEED_PASSWORD } from "../../src/emulator/seed.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import { PERMISSIONS, PLATFORM_PERMISSIONS } from "../../../src/authz/vocabulary.js";
+import { SEED_PASSWORD } from "../src/seed.js";
+import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, managementClients } from "./helpers.js";
 import {
   authorize,

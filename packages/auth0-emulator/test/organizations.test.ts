@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { OrganizationsClient } from "auth0/organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   emulatorOnFreePort,
   insufficientScope,

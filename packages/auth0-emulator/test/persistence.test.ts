@@ -8,8 +8,8 @@ import { OrganizationsClient } from "auth0/organizations";
 import { ResourceServersClient } from "auth0/resourceServers";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/server.js";
-import { startEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
+import { startEmulator } from "../src/server.js";
 import {
   acmeBackendToken,
   emulatorControl,
@@ -263,8 +263,8 @@ describe("persistence in a data folder", () => {
 
 describe("npm run emulator", () => {
   function runEmulatorMain(env: Record<string, string>) {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/emulator/main.ts"], {
-      cwd: join(import.meta.dirname, "../.."),
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: join(import.meta.dirname, ".."),
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Stats } from "../../src/emulator/controls.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { Stats } from "../src/controls.js";
+import type { RunningEmulator } from "../src/server.js";
 import { emulatorControl, emulatorOnFreePort, managementToken } from "./helpers.js";
 
 let emulator: RunningEmulator;

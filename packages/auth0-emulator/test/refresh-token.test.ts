@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmulatorData } from "../../src/emulator/model.js";
-import { SEED_PASSWORD } from "../../src/emulator/seed.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { EmulatorData } from "../src/model.js";
+import { SEED_PASSWORD } from "../src/seed.js";
+import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, managementClients } from "./helpers.js";
 import {
   codeOf,

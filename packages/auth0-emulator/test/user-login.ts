@@ -3,7 +3,7 @@
 // redirects by hand, read the hidden `state` out of each HTML form, and post its fields back. No cookies.
 import { createHash, randomBytes } from "node:crypto";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
 import { GATEHOUSE_API, managementClients, postForm, tokenRequest } from "./helpers.js";
 
 export const SPA = { clientId: "gatehouse-spa", callback: "http://127.0.0.1:4000/callback" };

@@ -5,9 +5,9 @@ import {
   matchesUserSearch,
   parseUserSearch,
   type UserSearch,
-} from "../../src/emulator/management/user-search.js";
-import type { StoredUser } from "../../src/emulator/model.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+} from "../src/management/user-search.js";
+import type { StoredUser } from "../src/model.js";
+import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort, managementClients, sdkRefusal } from "./helpers.js";
 
 function storedUser(fields: Partial<StoredUser> = {}): StoredUser {

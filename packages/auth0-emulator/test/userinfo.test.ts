@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort } from "./helpers.js";
 import { passwordLogin } from "./user-login.js";
 

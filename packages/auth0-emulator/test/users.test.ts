@@ -2,7 +2,7 @@ import type { Management } from "auth0";
 import type { RolesClient } from "auth0/roles";
 import type { UsersClient } from "auth0/users";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "../src/server.js";
 import {
   emulatorOnFreePort,
   GATEHOUSE_API,

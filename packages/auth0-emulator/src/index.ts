@@ -1,0 +1,11 @@
+// The emulator's public entry: everything a user of the package (Gatehouse's development start-up, its
+// tests, a provisioning command) may rely on. Modules not re-exported here are the package's own.
+export {
+  startEmulator,
+  RATE_LIMIT_PROFILE_NAMES,
+  isRateLimitProfileName,
+  type EmulatorOptions,
+  type RateLimitProfileName,
+  type RunningEmulator,
+} from "./server.js";
+export type { Stats } from "./controls.js";
