@@ -14,7 +14,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/**/main.ts", "packages/*/src/main.ts", "scripts/**", "bench/**"],
+    files: [
+      "src/**/main.ts",
+      "src/dev/emulator.ts",
+      "packages/*/src/main.ts",
+      "packages/*/src/cli.ts",
+      "scripts/**",
+      "bench/**",
+    ],
     rules: { "no-console": "off" },
   },
   prettier,

@@ -15,9 +15,10 @@ async function auth0For(config: Config) {
       close: async () => {},
     };
   }
-  // The only place the server touches the emulator: the zero-configuration default of `npm start`.
-  const { startEmulator } = await import("@gatehouse/auth0-emulator");
-  const emulator = await startEmulator({
+  // The only place the server touches the emulator (a development dependency): `npm start` without a tenant.
+  const { startDevelopmentEmulator } = await import("./dev/embedded-emulator.js");
+  const { DEV_SERVER_CLIENT } = await import("./dev/demo-seed.js");
+  const emulator = await startDevelopmentEmulator({
     port: config.emulatorPort,
     dataDir: join(config.dataDir, "emulator"),
     rateLimitProfile: config.emulatorRateLimit,
@@ -28,8 +29,7 @@ async function auth0For(config: Config) {
   );
   return {
     issuer: emulator.issuer,
-    clientId: "gatehouse-server",
-    clientSecret: "gatehouse-server-secret",
+    ...DEV_SERVER_CLIENT,
     embedded: true,
     close: () => emulator.close(),
   };

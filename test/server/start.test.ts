@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { emulatorSeed } from "../../src/dev/emulator-seed.js";
 
 const children: ChildProcess[] = [];
 const folders: string[] = [];
@@ -77,7 +78,7 @@ describe("npm start", { timeout: 60_000 }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
     folders.push(dataDir);
     const { startEmulator } = await import("@gatehouse/auth0-emulator");
-    const tenant = await startEmulator({ port: 0 }); // stands in for a real Auth0 tenant
+    const tenant = await startEmulator({ port: 0, seed: emulatorSeed() }); // stands in for a real Auth0 tenant
     try {
       const gatehouse = startGatehouse({
         PORT: "0",
@@ -121,7 +122,7 @@ describe("npm start", { timeout: 60_000 }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
     folders.push(dataDir);
     const { startEmulator } = await import("@gatehouse/auth0-emulator");
-    const emulator = await startEmulator({ port: 0 });
+    const emulator = await startEmulator({ port: 0, seed: emulatorSeed() });
     try {
       const gatehouse = startGatehouse({
         PORT: "0",

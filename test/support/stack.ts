@@ -9,6 +9,7 @@ import { clientCredentialsToken, organizationLogin } from "../../src/dev/login.j
 import { registerEventStream } from "../../src/directory/event-stream.js";
 import type { Stats as EmulatorStats } from "@gatehouse/auth0-emulator";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "@gatehouse/auth0-emulator";
+import { emulatorSeed } from "../../src/dev/emulator-seed.js";
 
 export type { EmulatorStats };
 
@@ -126,7 +127,7 @@ export async function startStack(
     events?: boolean;
   } = {},
 ): Promise<Stack> {
-  const emulator = await startEmulator({ port: 0, ...options.emulator });
+  const emulator = await startEmulator({ port: 0, seed: emulatorSeed(), ...options.emulator });
   const eventsToken = options.events ? EVENTS_TOKEN : options.gatehouse?.eventsToken;
   const gatehouse = await createGatehouse({
     issuer: emulator.issuer,

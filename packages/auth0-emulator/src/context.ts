@@ -3,11 +3,17 @@ import type { EmulatorStore } from "./store.js";
 import type { Controls } from "./controls.js";
 import type { EventStreamDispatcher } from "./event-streams.js";
 import type { RateLimitProfileName } from "./rate-limits.js";
+import type { EmulatorSeedSource } from "./seed.js";
 
 export interface EmulatorOptions {
   /** 0 (default in tests) picks a free port. */
   port?: number;
   host?: string;
+  /**
+   * What the tenant starts with (and returns to on `POST /__emulator/reset`): a seed, or a function of the
+   * emulator's issuer giving one. None: an empty tenant with only the Management API.
+   */
+  seed?: EmulatorSeedSource;
   /** With a folder, state and signing keys persist there across restarts. */
   dataDir?: string;
   /** Overrides every API's token lifetime, for tests of expiry. */

@@ -9,3 +9,16 @@ export {
   type RunningEmulator,
 } from "./server.js";
 export type { Stats } from "./controls.js";
+export {
+  MANAGEMENT_API_SCOPES,
+  type EmulatorSeed,
+  type EmulatorSeedSource,
+  type SeedApi,
+  type SeedClient,
+  type SeedClientGrant,
+  type SeedOrganization,
+  type SeedRole,
+  type SeedTenant,
+  type SeedUser,
+} from "./seed.js";
+export { runEmulatorCli, type EmulatorCliOptions } from "./cli.js";

@@ -4,8 +4,6 @@
  * folder is given.
  */
 
-export const GATEHOUSE_API = "https://api.gatehouse.local";
-
 export interface StoredUser {
   user_id: string;
   email: string;
@@ -202,6 +200,8 @@ export interface EmulatorData {
   version: 1;
   /** The issuer the state was written under; a restart on another port rewrites it. */
   issuer: string;
+  /** The tenant's "Default Audience" setting: the API of a token request without `audience`. */
+  defaultAudience?: string;
   users: Record<string, StoredUser>;
   roles: Record<string, StoredRole>;
   /** user_id → tenant-level role ids: they fill the tokens of logins without an organization only. */

@@ -1,25 +1,93 @@
-import { PERMISSIONS, PLATFORM_PERMISSIONS } from "../../../src/authz/vocabulary.js";
 import { hashPassword } from "./passwords.js";
-import {
-  GATEHOUSE_API,
-  type EmulatorData,
-  type StoredClient,
-  type StoredClientGrant,
-  type StoredResourceServer,
-  type StoredRole,
-  type StoredUser,
+import type {
+  EmulatorData,
+  StoredClient,
+  StoredClientGrant,
+  StoredOrganization,
+  StoredResourceServer,
+  StoredRole,
+  StoredUser,
 } from "./model.js";
 
-/** The password of every seeded user. */
-export const SEED_PASSWORD = "Gatehouse-dev-1";
-
 /**
- * What Gatehouse's own machine client may do on the Management API. This is the tenant admin's
- * configuration, kept apart from the server's own list (src/auth0/management-token.ts): the server asks for
- * a subset of it at start-up, so a scope the server needs and this list lacks fails every server test, while
- * a scope granted here and not asked for is harmless.
+ * What a tenant starts with: its APIs, roles, users, applications, grants and organizations, in Auth0's
+ * field names, with the defaults Auth0 would fill left out. The emulator knows no tenant of its own: without
+ * a seed it starts empty but for the Management API.
  */
-export const GATEHOUSE_SERVER_MANAGEMENT_SCOPES = [
+export interface EmulatorSeed {
+  /** The tenant's "Default Audience": the API of a token request that names none. */
+  defaultAudience?: string;
+  apis?: SeedApi[];
+  roles?: SeedRole[];
+  users?: SeedUser[];
+  /** user_id → tenant-level role ids: they fill the tokens of logins without an organization only. */
+  userRoles?: Record<string, string[]>;
+  clients?: SeedClient[];
+  clientGrants?: SeedClientGrant[];
+  organizations?: SeedOrganization[];
+}
+
+/** A seed, or one built from the emulator's tenant: the Management API's audience contains the port. */
+export type EmulatorSeedSource = EmulatorSeed | ((tenant: SeedTenant) => EmulatorSeed);
+
+export interface SeedTenant {
+  /** `http://127.0.0.1:<port>/`. */
+  issuer: string;
+  /** `<issuer>api/v2/`: the audience of grants on the Management API. */
+  managementAudience: string;
+}
+
+export interface SeedApi {
+  /** The resource server's id in the Management API (default `rs_<n>`). */
+  id?: string;
+  identifier: string;
+  name: string;
+  /** Its permissions (Auth0 calls them scopes). */
+  scopes: readonly string[];
+  /** RBAC: a token carries only the permissions of the user's roles (default true). */
+  enforce_policies?: boolean;
+  /** `access_token_authz` (default) adds the `permissions` claim. */
+  token_dialect?: StoredResourceServer["token_dialect"];
+  token_lifetime?: number;
+  allow_offline_access?: boolean;
+  skip_consent_for_verifiable_first_party_clients?: boolean;
+}
+
+export interface SeedRole {
+  id: string;
+  name: string;
+  description?: string;
+  /** The API (its identifier) → the permissions the role grants on it. */
+  permissions: Record<string, readonly string[]>;
+}
+
+export interface SeedUser {
+  user_id: string;
+  email: string;
+  name: string;
+  /** Stored as a scrypt hash; without one the user cannot log in with a password. */
+  password?: string;
+  blocked?: boolean;
+  app_metadata?: Record<string, unknown>;
+  user_metadata?: Record<string, unknown>;
+}
+
+export type SeedClient = Pick<StoredClient, "client_id" | "name" | "app_type"> &
+  Partial<Omit<StoredClient, "client_id" | "name" | "app_type" | "created_at">>;
+
+export type SeedClientGrant = Pick<StoredClientGrant, "id" | "client_id" | "audience"> & {
+  scope: readonly string[];
+  subject_type?: StoredClientGrant["subject_type"];
+};
+
+export type SeedOrganization = Pick<StoredOrganization, "id" | "name"> &
+  Partial<Omit<StoredOrganization, "id" | "name" | "created_at">> & {
+    /** user_id → the organization member roles (role ids); every key is a member. */
+    members?: Record<string, readonly string[]>;
+  };
+
+/** Every scope the emulated Management API knows; its resource server lists them. */
+export const MANAGEMENT_API_SCOPES = [
   "read:users",
   "create:users",
   "update:users",
@@ -53,53 +121,52 @@ export const GATEHOUSE_SERVER_MANAGEMENT_SCOPES = [
   "read:grants",
   "delete:grants",
   "read:resource_servers",
+  "update:resource_servers",
   "read:event_streams",
   "create:event_streams",
   "update:event_streams",
   "delete:event_streams",
   "read:event_deliveries",
   "update:event_deliveries",
-];
-
-/** Every scope the emulated Management API knows; the resource server lists them. */
-export const MANAGEMENT_SCOPES = [...GATEHOUSE_SERVER_MANAGEMENT_SCOPES, "update:resource_servers"];
+] as const;
 
 const SEED_TIME = "2026-01-01T00:00:00.000Z";
 
-function role(id: string, name: string, description: string, permissions: readonly string[]): StoredRole {
-  return {
-    id,
-    name,
-    description,
-    permissions: permissions.map((permission_name) => ({
-      resource_server_identifier: GATEHOUSE_API,
-      permission_name,
-    })),
-  };
+function keyed<T>(items: readonly T[], key: (item: T) => string): Record<string, T> {
+  return Object.fromEntries(items.map((item) => [key(item), item]));
 }
 
-function user(id: string, email: string, name: string, passwordHash: string): StoredUser {
+function storedUser(seed: SeedUser): StoredUser {
   return {
-    user_id: id,
-    email,
+    user_id: seed.user_id,
+    email: seed.email,
     email_verified: true,
-    name,
-    nickname: email.split("@")[0] ?? email,
-    picture: `https://s.gravatar.com/avatar/${id.replace(/\W/g, "")}?s=480&d=identicon`,
-    blocked: false,
+    name: seed.name,
+    nickname: seed.email.split("@")[0] ?? seed.email,
+    picture: `https://s.gravatar.com/avatar/${seed.user_id.replace(/\W/g, "")}?s=480&d=identicon`,
+    blocked: seed.blocked ?? false,
     connection: "Username-Password-Authentication",
-    password_hash: passwordHash,
-    app_metadata: {},
-    user_metadata: {},
+    ...(seed.password === undefined ? {} : { password_hash: hashPassword(seed.password) }),
+    app_metadata: seed.app_metadata ?? {},
+    user_metadata: seed.user_metadata ?? {},
     created_at: SEED_TIME,
     updated_at: SEED_TIME,
     logins_count: 0,
   };
 }
 
-function client(
-  fields: Partial<StoredClient> & Pick<StoredClient, "client_id" | "name" | "app_type">,
-): StoredClient {
+function storedRole(seed: SeedRole): StoredRole {
+  return {
+    id: seed.id,
+    name: seed.name,
+    description: seed.description ?? "",
+    permissions: Object.entries(seed.permissions).flatMap(([api, names]) =>
+      names.map((permission_name) => ({ resource_server_identifier: api, permission_name })),
+    ),
+  };
+}
+
+function storedClient(seed: SeedClient): StoredClient {
   return {
     description: "",
     is_first_party: true,
@@ -108,197 +175,91 @@ function client(
     callbacks: [],
     client_metadata: {},
     created_at: SEED_TIME,
-    ...fields,
+    ...seed,
   };
 }
 
-function grant(
-  id: string,
-  clientId: string,
-  audience: string,
-  scope: readonly string[],
-  subjectType: StoredClientGrant["subject_type"] = "client",
-): StoredClientGrant {
-  return { id, client_id: clientId, audience, scope: [...scope], subject_type: subjectType };
+function storedApi(seed: SeedApi, index: number): StoredResourceServer {
+  return {
+    id: seed.id ?? `rs_${index + 1}`,
+    name: seed.name,
+    identifier: seed.identifier,
+    scopes: seed.scopes.map((value) => ({ value, description: value })),
+    signing_alg: "RS256",
+    enforce_policies: seed.enforce_policies ?? true,
+    token_dialect: seed.token_dialect ?? "access_token_authz",
+    token_lifetime: seed.token_lifetime ?? 86400,
+    allow_offline_access: seed.allow_offline_access ?? false,
+    skip_consent_for_verifiable_first_party_clients:
+      seed.skip_consent_for_verifiable_first_party_clients ?? false,
+  };
 }
 
-function keyed<T>(items: T[], key: (item: T) => string): Record<string, T> {
-  return Object.fromEntries(items.map((item) => [key(item), item]));
+function managementApi(managementAudience: string): StoredResourceServer {
+  return {
+    id: "rs_management",
+    name: "Auth0 Management API",
+    identifier: managementAudience,
+    is_system: true,
+    scopes: MANAGEMENT_API_SCOPES.map((value) => ({ value, description: value })),
+    signing_alg: "RS256",
+    enforce_policies: false,
+    token_dialect: "access_token",
+    token_lifetime: 86400,
+    allow_offline_access: false,
+    skip_consent_for_verifiable_first_party_clients: false,
+  };
 }
 
-/** Builds the seeded state (without signing keys, which the key ring adds). */
-export function createSeedData(issuer: string): EmulatorData {
-  const managementAudience = `${issuer}api/v2/`;
-  const passwordHash = hashPassword(SEED_PASSWORD);
-  const allPermissions = PERMISSIONS;
-  const tenantAdminPermissions = allPermissions.filter((p) => !PLATFORM_PERMISSIONS.includes(p));
+/** The seed for this tenant: a function of it is called here, a plain seed is taken as it is. */
+export function resolveSeed(source: EmulatorSeedSource | undefined, issuer: string): EmulatorSeed {
+  if (!source) return {};
+  return typeof source === "function" ? source({ issuer, managementAudience: `${issuer}api/v2/` }) : source;
+}
 
-  const roles = [
-    role("rol_member", "member", "Reads the users of their tenant", ["read:users"]),
-    role("rol_user_manager", "user-manager", "Reads and manages the users of their tenant", [
-      "read:users",
-      "create:users",
-      "update:users",
-      "read:roles",
-    ]),
-    role("rol_tenant_admin", "tenant-admin", "Administers their tenant", tenantAdminPermissions),
-    role("rol_platform_operator", "platform-operator", "Operates the whole platform", allPermissions),
-  ];
-
-  const users = [
-    user("auth0|acme-admin", "admin@acme.test", "Ada Admin", passwordHash),
-    user("auth0|acme-manager", "manager@acme.test", "Max Manager", passwordHash),
-    user("auth0|acme-member", "member@acme.test", "Mia Member", passwordHash),
-    user("auth0|globex-admin", "admin@globex.test", "Gus Admin", passwordHash),
-    user("auth0|globex-member", "member@globex.test", "Gia Member", passwordHash),
-    user("auth0|consultant", "consultant@example.test", "Cara Consultant", passwordHash),
-    user("auth0|operator", "operator@gatehouse.test", "Olga Operator", passwordHash),
-  ];
-
-  const clients = [
-    client({
-      client_id: "gatehouse-spa",
-      name: "Gatehouse SPA",
-      app_type: "spa",
-      token_endpoint_auth_method: "none",
-      grant_types: [
-        "authorization_code",
-        "refresh_token",
-        "password",
-        "http://auth0.com/oauth/grant-type/password-realm",
-      ],
-      callbacks: ["http://127.0.0.1:4000/callback", "http://localhost:4000/callback"],
-    }),
-    client({
-      client_id: "gatehouse-server",
-      client_secret: "gatehouse-server-secret",
-      name: "Gatehouse server",
-      description: "Gatehouse's own machine client for the Management API",
-      app_type: "non_interactive",
-    }),
-    client({
-      client_id: "acme-backend",
-      client_secret: "acme-backend-secret",
-      name: "Acme back end",
-      app_type: "non_interactive",
-      client_metadata: { tenant_id: "org_acme" },
-    }),
-    client({
-      client_id: "globex-backend",
-      client_secret: "globex-backend-secret",
-      name: "Globex back end",
-      app_type: "non_interactive",
-      client_metadata: { tenant_id: "org_globex" },
-    }),
-    client({
-      client_id: "initech-cms",
-      client_secret: "initech-cms-secret",
-      name: "Initech CMS",
-      description: "Publishes content on behalf of your users",
-      app_type: "regular_web",
-      is_first_party: false,
-      grant_types: ["authorization_code", "refresh_token"],
-      callbacks: ["http://127.0.0.1:4020/callback"],
-      logo_uri: "https://initech.example/logo.png",
-      client_metadata: { gatehouse_partner: "true" },
-    }),
-  ];
-
-  const clientGrants = [
-    grant(
-      "cgr_gatehouse_server_mgmt",
-      "gatehouse-server",
-      managementAudience,
-      GATEHOUSE_SERVER_MANAGEMENT_SCOPES,
-    ),
-    grant("cgr_acme_backend", "acme-backend", GATEHOUSE_API, ["read:users", "create:users"]),
-    grant("cgr_globex_backend", "globex-backend", GATEHOUSE_API, [
-      "read:users",
-      "create:users",
-      "update:users",
-    ]),
-    grant("cgr_initech_cms", "initech-cms", GATEHOUSE_API, ["read:users", "update:users"], "user"),
-  ];
-
-  const resourceServers: StoredResourceServer[] = [
-    {
-      id: "rs_management",
-      name: "Auth0 Management API",
-      identifier: managementAudience,
-      is_system: true,
-      scopes: MANAGEMENT_SCOPES.map((value) => ({ value, description: value })),
-      signing_alg: "RS256",
-      enforce_policies: false,
-      token_dialect: "access_token",
-      token_lifetime: 86400,
-      allow_offline_access: false,
-      skip_consent_for_verifiable_first_party_clients: false,
-    },
-    {
-      id: "rs_gatehouse",
-      name: "Gatehouse API",
-      identifier: GATEHOUSE_API,
-      scopes: allPermissions.map((value) => ({ value, description: value })),
-      signing_alg: "RS256",
-      enforce_policies: true,
-      token_dialect: "access_token_authz",
-      token_lifetime: 86400,
-      allow_offline_access: true,
-      skip_consent_for_verifiable_first_party_clients: true,
-    },
-  ];
-
+/** The state a seed describes (without signing keys, which the key ring adds). No seed: an empty tenant. */
+export function createSeedData(issuer: string, seed: EmulatorSeed = {}): EmulatorData {
+  const organizations = seed.organizations ?? [];
   return {
     version: 1,
     issuer,
-    users: keyed(users, (u) => u.user_id),
-    roles: keyed(roles, (r) => r.id),
-    // Tenant-level roles count only in logins without an organization: the operator's, who is a member of
-    // none. Everyone else's roles are organization member roles, below.
-    userRoles: {
-      "auth0|operator": ["rol_platform_operator"],
-    },
-    organizations: {
-      org_acme: {
-        id: "org_acme",
-        name: "acme",
-        display_name: "Acme Corp",
-        metadata: { plan: "pro" },
-        // Partners are checked by Gatehouse's own integration records, so both tenants let them in.
-        third_party_client_access: "allow",
+    ...(seed.defaultAudience === undefined ? {} : { defaultAudience: seed.defaultAudience }),
+    users: keyed((seed.users ?? []).map(storedUser), (user) => user.user_id),
+    roles: keyed((seed.roles ?? []).map(storedRole), (role) => role.id),
+    userRoles: structuredClone(seed.userRoles ?? {}),
+    organizations: keyed(
+      organizations.map(({ members: _members, ...org }): StoredOrganization => ({
+        display_name: org.name,
+        metadata: {},
+        // Auth0's default: third-party applications may not log users in through an organization.
+        third_party_client_access: "block",
         created_at: SEED_TIME,
-      },
-      org_globex: {
-        id: "org_globex",
-        name: "globex",
-        display_name: "Globex",
-        metadata: { plan: "free" },
-        third_party_client_access: "allow",
-        created_at: SEED_TIME,
-      },
-    },
-    members: {
-      org_acme: ["auth0|acme-admin", "auth0|acme-manager", "auth0|acme-member", "auth0|consultant"],
-      org_globex: ["auth0|globex-admin", "auth0|globex-member", "auth0|consultant"],
-    },
-    memberRoles: {
-      org_acme: {
-        "auth0|acme-admin": ["rol_tenant_admin"],
-        "auth0|acme-manager": ["rol_user_manager"],
-        "auth0|acme-member": ["rol_member"],
-        "auth0|consultant": ["rol_user_manager"],
-      },
-      org_globex: {
-        "auth0|globex-admin": ["rol_tenant_admin"],
-        "auth0|globex-member": ["rol_member"],
-        "auth0|consultant": ["rol_member"],
-      },
-    },
-    clients: keyed(clients, (c) => c.client_id),
-    clientGrants: keyed(clientGrants, (g) => g.id),
+        ...org,
+      })),
+      (org) => org.id,
+    ),
+    members: Object.fromEntries(organizations.map((org) => [org.id, Object.keys(org.members ?? {})])),
+    memberRoles: Object.fromEntries(
+      organizations.map((org) => [
+        org.id,
+        Object.fromEntries(Object.entries(org.members ?? {}).map(([user, roles]) => [user, [...roles]])),
+      ]),
+    ),
+    clients: keyed((seed.clients ?? []).map(storedClient), (client) => client.client_id),
+    clientGrants: keyed(
+      (seed.clientGrants ?? []).map((grant): StoredClientGrant => ({
+        ...grant,
+        scope: [...grant.scope],
+        subject_type: grant.subject_type ?? "client",
+      })),
+      (grant) => grant.id,
+    ),
     organizationClientGrants: {},
     userGrants: {},
-    resourceServers: keyed(resourceServers, (r) => r.id),
+    resourceServers: keyed(
+      [managementApi(`${issuer}api/v2/`), ...(seed.apis ?? []).map(storedApi)],
+      (api) => api.id,
+    ),
     refreshTokens: {},
     signingKeys: [],
     eventStreams: {},

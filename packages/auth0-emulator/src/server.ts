@@ -13,6 +13,7 @@ import { registerAuthorizeFlow } from "./oauth/authorize.js";
 import { registerDiscovery } from "./oauth/discovery.js";
 import { registerTokenEndpoint } from "./oauth/token.js";
 import { registerUserInfo } from "./oauth/userinfo.js";
+import { resolveSeed } from "./seed.js";
 import { EmulatorStore } from "./store.js";
 
 export type { EmulatorOptions } from "./context.js";
@@ -130,7 +131,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   let store: EmulatorStore;
   try {
-    store = new EmulatorStore(issuer, options.dataDir);
+    store = new EmulatorStore(issuer, options.dataDir, resolveSeed(options.seed, issuer));
   } catch (error) {
     // An unreadable state file: give the port back rather than hold it with a server that never answers.
     httpServer.close();

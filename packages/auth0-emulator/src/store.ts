@@ -8,16 +8,19 @@ import type {
   StoredResourceServer,
   StoredUser,
 } from "./model.js";
-import { createSeedData } from "./seed.js";
+import { createSeedData, type EmulatorSeed } from "./seed.js";
 
 const STATE_FILE = "emulator-state.json";
 
 /**
  * Fills in what a state file written by an earlier emulator (still version 1) lacks, with Auth0's defaults:
  * no organization is associated with a client grant, organizations block third-party applications, and
- * there are no event streams.
+ * there are no event streams. A state written before the default audience was kept takes the seed's.
  */
-function withDefaults(data: EmulatorData): EmulatorData {
+function withDefaults(data: EmulatorData, seed: EmulatorSeed): EmulatorData {
+  if (data.defaultAudience === undefined && seed.defaultAudience !== undefined) {
+    data.defaultAudience = seed.defaultAudience;
+  }
   data.organizationClientGrants ??= {};
   data.eventStreams ??= {};
   data.eventDeliveries ??= {};
@@ -44,8 +47,9 @@ export class EmulatorStore {
   constructor(
     private readonly issuer: string,
     private readonly dataDir: string | undefined,
+    private readonly seed: EmulatorSeed = {},
   ) {
-    this.data = this.load() ?? createSeedData(issuer);
+    this.data = this.load() ?? createSeedData(issuer, seed);
   }
 
   private get statePath(): string | undefined {
@@ -60,10 +64,11 @@ export class EmulatorStore {
       const parsed = JSON.parse(text) as EmulatorData | null;
       // Not a state this emulator wrote (another version, or another file): refuse rather than seed over it.
       if (parsed?.version !== 1) throw new Error("expected an emulator state of version 1");
-      if (parsed.issuer === this.issuer) return withDefaults(parsed);
+      if (parsed.issuer === this.issuer) return withDefaults(parsed, this.seed);
       // Started on another port: the Management audience (and anything else naming the issuer) moves with it.
       return withDefaults(
         JSON.parse(text.split(JSON.stringify(parsed.issuer).slice(1, -1)).join(this.issuer)) as EmulatorData,
+        this.seed,
       );
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
@@ -86,7 +91,7 @@ export class EmulatorStore {
   /** Back to the seed, keeping the signing keys so that already-published JWKS stay valid. */
   reset(): void {
     const keys = this.data.signingKeys;
-    this.data = createSeedData(this.issuer);
+    this.data = createSeedData(this.issuer, this.seed);
     this.data.signingKeys = keys;
     this.save();
   }

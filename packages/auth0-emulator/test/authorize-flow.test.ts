@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEED_PASSWORD } from "../src/seed.js";
+import { SEED_PASSWORD } from "./fixture.js";
 import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, postForm } from "./helpers.js";
 import {

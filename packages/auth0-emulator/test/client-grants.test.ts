@@ -1,7 +1,7 @@
 import type { ClientGrantsClient } from "auth0/clientGrants";
 import type { ClientsClient } from "auth0/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATEHOUSE_SERVER_MANAGEMENT_SCOPES } from "../src/seed.js";
+import { SERVER_MANAGEMENT_SCOPES } from "./fixture.js";
 import type { RunningEmulator } from "../src/server.js";
 import {
   clientCredentialsRequest,
@@ -53,7 +53,7 @@ describe("client grants", () => {
           id: "cgr_gatehouse_server_mgmt",
           client_id: "gatehouse-server",
           audience: emulator.context.managementAudience,
-          scope: GATEHOUSE_SERVER_MANAGEMENT_SCOPES,
+          scope: SERVER_MANAGEMENT_SCOPES,
           subject_type: "client",
         },
       ],

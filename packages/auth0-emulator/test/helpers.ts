@@ -13,11 +13,13 @@ import { UsersClient } from "auth0/users";
 import { expect } from "vitest";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../src/server.js";
 
-export const GATEHOUSE_API = "https://api.gatehouse.local";
+import { GATEHOUSE_API, TEST_SEED } from "./fixture.js";
 
-/** Starts an emulator on a free port for one test file; stop it in `afterAll`. */
+export { GATEHOUSE_API };
+
+/** Starts an emulator seeded with the test fixture on a free port for one test file; stop it in `afterAll`. */
 export function emulatorOnFreePort(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ port: 0, ...options });
+  return startEmulator({ port: 0, seed: TEST_SEED, ...options });
 }
 
 export async function postForm(

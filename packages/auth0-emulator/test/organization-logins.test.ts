@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PERMISSIONS, PLATFORM_PERMISSIONS } from "../../../src/authz/vocabulary.js";
-import { SEED_PASSWORD } from "../src/seed.js";
+import { PERMISSIONS, PLATFORM_PERMISSIONS } from "./fixture.js";
+import { SEED_PASSWORD } from "./fixture.js";
 import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, managementClients } from "./helpers.js";
 import {

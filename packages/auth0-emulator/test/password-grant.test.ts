@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEED_PASSWORD } from "../src/seed.js";
+import { SEED_PASSWORD } from "./fixture.js";
 import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, managementClients, tokenRequest } from "./helpers.js";
 import { createUser, passwordLogin, verifiedClaims } from "./user-login.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmulatorData } from "../src/model.js";
-import { SEED_PASSWORD } from "../src/seed.js";
+import { SEED_PASSWORD } from "./fixture.js";
 import type { RunningEmulator } from "../src/server.js";
 import { emulatorOnFreePort, GATEHOUSE_API, managementClients } from "./helpers.js";
 import {

@@ -1,7 +1,7 @@
 import type { RolesClient } from "auth0/roles";
 import type { UsersClient } from "auth0/users";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PERMISSIONS } from "../../../src/authz/vocabulary.js";
+import { PERMISSIONS } from "./fixture.js";
 import type { RunningEmulator } from "../src/server.js";
 import {
   emulatorOnFreePort,

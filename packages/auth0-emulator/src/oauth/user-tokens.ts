@@ -1,13 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { EmulatorContext } from "../context.js";
 import { OAuthError } from "../errors.js";
-import {
-  GATEHOUSE_API,
-  type StoredClient,
-  type StoredRefreshToken,
-  type StoredResourceServer,
-  type StoredUser,
-  type StoredUserGrant,
+import type {
+  StoredClient,
+  StoredRefreshToken,
+  StoredResourceServer,
+  StoredUser,
+  StoredUserGrant,
 } from "../model.js";
 import { newId } from "../store.js";
 import { issueAccessToken } from "../tokens.js";
@@ -22,11 +21,19 @@ function isOidcScope(scope: string): boolean {
 }
 
 /**
- * Without `audience`, an Auth0 tenant uses its "Default Audience" setting; the emulated tenant has it set
- * to the Gatehouse API, so a token request that forgets the audience still gets a usable JWT.
+ * Without `audience`, an Auth0 tenant uses its "Default Audience" setting (the seed's `defaultAudience`),
+ * so a token request that forgets the audience still gets a usable JWT. Auth0 without one issues a token
+ * for /userinfo only, which the emulator does not: it refuses.
  */
 export function resolveAudience(ctx: EmulatorContext, audience: string | undefined): StoredResourceServer {
-  const identifier = audience || GATEHOUSE_API;
+  const identifier = audience || ctx.store.data.defaultAudience;
+  if (!identifier) {
+    throw new OAuthError(
+      403,
+      "access_denied",
+      "No audience was requested and the tenant has no default audience",
+    );
+  }
   const server = ctx.store.findResourceServer(identifier);
   if (!server) throw new OAuthError(403, "access_denied", `Service not found: ${identifier}`);
   return server;
