@@ -107,15 +107,28 @@ function installHooks(app: FastifyInstance, ctx: EmulatorContext): void {
 
 /**
  * Starts a local Auth0 on `host:port` (port 0 picks a free one). The HTTP server listens before the
- * routes are built because the issuer, and with it the Management audience in the seed, contains the port.
+ * routes are built because the issuer, and with it the Management audience in the seed, contains the port;
+ * a request arriving in between waits for the routes (or is answered 503 if the start fails).
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? "127.0.0.1";
   let server: Server | undefined;
+  let routesReady = false;
+  let settleStart: (ok: boolean) => void = () => {};
+  const started = new Promise<boolean>((resolve) => (settleStart = resolve));
   const app = Fastify({
     logger: false,
     serverFactory: (handler) => {
-      server = createServer(handler);
+      server = createServer((request, response) => {
+        if (routesReady) return handler(request, response);
+        void started.then((ok) => {
+          if (ok) return handler(request, response);
+          response.writeHead(503, { "content-type": "application/json", connection: "close" });
+          response.end(
+            JSON.stringify({ error: "server_error", error_description: "The emulator did not start" }),
+          );
+        });
+      });
       return server;
     },
   });
@@ -129,14 +142,43 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const displayHost = host.includes(":") ? `[${host}]` : host;
   const issuer = `http://${displayHost}:${port}/`;
 
-  let store: EmulatorStore;
+  let ctx: EmulatorContext;
   try {
-    store = new EmulatorStore(issuer, options.dataDir, resolveSeed(options.seed, issuer));
+    ctx = await buildContext(app, options, issuer, displayHost, port);
   } catch (error) {
     // An unreadable state file: give the port back rather than hold it with a server that never answers.
+    settleStart(false);
     httpServer.close();
     throw error;
   }
+  routesReady = true;
+  settleStart(true);
+
+  return {
+    url: issuer.slice(0, -1),
+    issuer,
+    port,
+    context: ctx,
+    async close() {
+      ctx.events.close();
+      await app.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) =>
+        httpServer.listening ? httpServer.close(() => resolve()) : resolve(),
+      );
+    },
+  };
+}
+
+/** The emulator's state, keys and routes, on a server already listening at `issuer`. */
+async function buildContext(
+  app: FastifyInstance,
+  options: EmulatorOptions,
+  issuer: string,
+  displayHost: string,
+  port: number,
+): Promise<EmulatorContext> {
+  const store = new EmulatorStore(issuer, options.dataDir, resolveSeed(options.seed, issuer));
   const keys = new KeyRing(store, options.keyGraceSeconds ?? 3600);
   await keys.ensureKey();
   const ctx: EmulatorContext = {
@@ -163,19 +205,5 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   registerManagementApi(app, ctx);
   registerControlRoutes(app, ctx);
   await app.ready();
-
-  return {
-    url: issuer.slice(0, -1),
-    issuer,
-    port,
-    context: ctx,
-    async close() {
-      ctx.events.close();
-      await app.close();
-      httpServer.closeAllConnections();
-      await new Promise<void>((resolve) =>
-        httpServer.listening ? httpServer.close(() => resolve()) : resolve(),
-      );
-    },
-  };
+  return ctx;
 }
