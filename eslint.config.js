@@ -3,7 +3,7 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".gatehouse/", "coverage/", "src/generated/"] },
+  { ignores: ["node_modules/", ".gatehouse/", "coverage/", "dist/", "src/generated/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
