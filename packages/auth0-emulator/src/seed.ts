@@ -121,13 +121,13 @@ export const MANAGEMENT_API_SCOPES = [
   "read:grants",
   "delete:grants",
   "read:resource_servers",
-  "update:resource_servers",
   "read:event_streams",
   "create:event_streams",
   "update:event_streams",
   "delete:event_streams",
   "read:event_deliveries",
   "update:event_deliveries",
+  "update:resource_servers",
 ] as const;
 
 const SEED_TIME = "2026-01-01T00:00:00.000Z";
@@ -228,13 +228,14 @@ export function createSeedData(issuer: string, seed: EmulatorSeed = {}): Emulato
     roles: keyed((seed.roles ?? []).map(storedRole), (role) => role.id),
     userRoles: structuredClone(seed.userRoles ?? {}),
     organizations: keyed(
-      organizations.map(({ members: _members, ...org }): StoredOrganization => ({
-        display_name: org.name,
-        metadata: {},
+      organizations.map((org): StoredOrganization => ({
+        id: org.id,
+        name: org.name,
+        display_name: org.display_name ?? org.name,
+        metadata: { ...org.metadata },
         // Auth0's default: third-party applications may not log users in through an organization.
-        third_party_client_access: "block",
+        third_party_client_access: org.third_party_client_access ?? "block",
         created_at: SEED_TIME,
-        ...org,
       })),
       (org) => org.id,
     ),
