@@ -36,7 +36,9 @@ export function roleId(name: string): string {
 /**
  * The development tenant as the emulator's seed: everything the definition asks of a tenant, with the
  * development ids and secrets of its applications, plus the demo data. The SPA also accepts the password
- * grant, so that `npm run token` and the tests log users in without a browser.
+ * grant, so that `npm run token` and the tests log users in without a browser. The SPA's organization-login
+ * requirement and refresh-token rotation are settings of a real tenant that the seed does not carry: the
+ * emulator has no such client fields.
  */
 export function emulatorSeed(
   definition: TenantDefinition = gatehouseTenant({
