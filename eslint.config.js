@@ -8,6 +8,7 @@ export default tseslint.config(
       "node_modules/",
       ".gatehouse/",
       "coverage/",
+      "dist/",
       "src/generated/",
       "playground/dist/",
       "test/artifacts/",
@@ -23,7 +24,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/**/main.ts", "scripts/**", "bench/**"],
+    files: [
+      "src/**/main.ts",
+      "src/dev/emulator.ts",
+      "packages/*/src/main.ts",
+      "packages/*/src/cli.ts",
+      "scripts/**",
+      "bench/**",
+    ],
     rules: { "no-console": "off" },
   },
   {

@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "packages/*/test/**/*.test.ts"],
     // Each test file starts its own emulator (and server) on ephemeral ports, so files run in parallel
     // safely; a generous timeout covers the 2-core CI machine under load.
     pool: "forks",

@@ -10,7 +10,7 @@
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { startEmulator } from "../src/emulator/server.js";
+import { startEmulator } from "@gatehouse/auth0-emulator";
 import { startGatehouse, type RunningGatehouse } from "./gatehouse.js";
 import {
   basic,
@@ -30,6 +30,7 @@ import {
   userToken,
   type GraphQLClient,
 } from "./support.js";
+import { emulatorSeed } from "../src/dev/emulator-seed.js";
 
 const MODE = process.env.BENCH_GATEHOUSE === "inline" ? "inline" : "child";
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -417,7 +418,7 @@ function describeSamples(samples: number[]): string {
   return `${list.join(", ")} (median ${(percentile(sorted, 50) / 1000).toFixed(2)} s, max ${((sorted.at(-1) ?? 0) / 1000).toFixed(2)} s)`;
 }
 
-const emulator = await startEmulator({ port: 0, rateLimitProfile: "essentials" });
+const emulator = await startEmulator({ port: 0, seed: emulatorSeed(), rateLimitProfile: "essentials" });
 const running: RunningGatehouse[] = [];
 try {
   console.log(

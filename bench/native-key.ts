@@ -8,7 +8,8 @@
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createGatehouse } from "../src/app.js";
-import { startEmulator } from "../src/emulator/server.js";
+import { startEmulator } from "@gatehouse/auth0-emulator";
+import { emulatorSeed } from "../src/dev/emulator-seed.js";
 import {
   AUDIENCE,
   basic,
@@ -26,7 +27,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const ROUNDS = 10;
 const QUERY = "{ viewer { kind clientId permissions tenant { id } } }";
 
-const emulator = await startEmulator({ port: 0 });
+const emulator = await startEmulator({ port: 0, seed: emulatorSeed() });
 const gatehouse = await createGatehouse({
   issuer: emulator.issuer,
   audience: AUDIENCE,

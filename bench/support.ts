@@ -3,7 +3,7 @@
 // only.
 import { Agent, request } from "node:http";
 import { clientCredentialsToken, organizationLogin } from "../src/dev/login.js";
-import type { Stats as EmulatorStats } from "../src/emulator/controls.js";
+import type { Stats as EmulatorStats } from "@gatehouse/auth0-emulator";
 
 export type { EmulatorStats };
 

@@ -9,13 +9,14 @@
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createGatehouse } from "../src/app.js";
-import { startEmulator } from "../src/emulator/server.js";
+import { startEmulator } from "@gatehouse/auth0-emulator";
 import { AUDIENCE, userToken } from "./support.js";
+import { emulatorSeed } from "../src/dev/emulator-seed.js";
 
 const USERS = 100;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 
-const emulator = await startEmulator({ port: 0 });
+const emulator = await startEmulator({ port: 0, seed: emulatorSeed() });
 const gatehouse = await createGatehouse({
   issuer: emulator.issuer,
   audience: AUDIENCE,

@@ -1,7 +1,11 @@
+import { existsSync } from "node:fs";
+import { isIPv4 } from "node:net";
 import { resolve } from "node:path";
 
 /** Everything Gatehouse reads from its environment, validated once at start-up. */
 export interface Config {
+  /** `production` with NODE_ENV=production, else `development`: only development runs the embedded emulator. */
+  environment: "development" | "production";
   /** The Auth0 tenant's base URL with a trailing slash: the token issuer. Unset: the embedded emulator. */
   auth0Issuer: string | undefined;
   audience: string;
@@ -151,12 +155,30 @@ function retentionDays(raw: string | undefined): number {
   return value;
 }
 
-function playground(raw: string | undefined, nodeEnv: string | undefined): boolean {
+function playground(raw: string | undefined, environment: Config["environment"]): boolean {
   const value = raw?.trim().toLowerCase();
-  if (!value) return nodeEnv?.trim() !== "production";
+  if (!value) return environment !== "production";
   if (value === "on") return true;
   if (value === "off") return false;
   throw new ConfigError(`PLAYGROUND must be on or off, got "${raw}"`);
+}
+
+/** 127.0.0.0/8, ::1 or localhost: addresses only this machine reaches. */
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (bare === "localhost" || bare === "::1") return true;
+  const v4 = bare.startsWith("::ffff:") ? bare.slice("::ffff:".length) : bare;
+  return isIPv4(v4) && v4.startsWith("127.");
+}
+
+/**
+ * Reads a `.env` file (KEY=value lines) into the environment before the configuration is read, if there is
+ * one at `path`; a variable already set in the environment wins over the file. Returns whether it was read.
+ */
+export function loadEnvFile(path = ".env"): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
 }
 
 /** Reads and checks the configuration; a bad value throws a ConfigError naming the variable. */
@@ -168,8 +190,25 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     if (!clientId) throw new ConfigError("AUTH0_CLIENT_ID is required when AUTH0_DOMAIN is set");
     if (!clientSecret) throw new ConfigError("AUTH0_CLIENT_SECRET is required when AUTH0_DOMAIN is set");
   }
+  const environment = env.NODE_ENV?.trim() === "production" ? "production" : "development";
+  const host = env.HOST?.trim() || "127.0.0.1";
+  // Without a tenant the embedded emulator runs, with its seeded, published secrets: development only,
+  // reachable from this machine only.
+  if (!domain && environment === "production") {
+    throw new ConfigError(
+      "NODE_ENV=production needs a real Auth0 tenant: set AUTH0_DOMAIN, AUTH0_CLIENT_ID and " +
+        "AUTH0_CLIENT_SECRET (the embedded emulator is for development only)",
+    );
+  }
+  if (!domain && !isLoopback(host)) {
+    throw new ConfigError(
+      `HOST=${host} is not a loopback address, and without AUTH0_DOMAIN the embedded emulator would be ` +
+        "reachable with its published secrets: use HOST=127.0.0.1 (or ::1, localhost) or set AUTH0_DOMAIN",
+    );
+  }
   const audience = env.AUTH0_AUDIENCE?.trim() || "https://api.gatehouse.local";
   return {
+    environment,
     auth0Issuer: domain ? issuerFromDomain(domain) : undefined,
     audience,
     clientId,
@@ -186,9 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     eventsToken: sharedSecret("AUTH0_EVENTS_TOKEN", env.AUTH0_EVENTS_TOKEN),
     actionSecret: sharedSecret("AUTH0_ACTION_SECRET", env.AUTH0_ACTION_SECRET),
     publicUrl: url("PUBLIC_URL", env.PUBLIC_URL, ["https:", "http:"]),
-    playground: playground(env.PLAYGROUND, env.NODE_ENV),
+    playground: playground(env.PLAYGROUND, environment),
     playgroundOrganization: env.PLAYGROUND_ORGANIZATION?.trim() || undefined,
-    host: env.HOST?.trim() || "127.0.0.1",
+    host,
     dataDir: resolve(env.DATA_DIR?.trim() || ".gatehouse"),
   };
 }

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createGatehouse } from "./app.js";
 import { registerEventStream } from "./directory/event-stream.js";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { ConfigError, loadConfig, loadEnvFile, type Config } from "./config.js";
 import { POST_LOGIN_CLAIMS_PATH } from "./http/post-login-claims.js";
-import type { PostLoginHook } from "./emulator/server.js";
+import type { PostLoginHook } from "./dev/embedded-emulator.js";
 
 /** Where Gatehouse talks to Auth0: the configured tenant, or an embedded emulator started here. */
 async function auth0For(config: Config) {
@@ -19,9 +19,10 @@ async function auth0For(config: Config) {
       close: async () => {},
     };
   }
-  // The only place the server touches the emulator: the zero-configuration default of `npm start`.
-  const { startEmulator } = await import("./emulator/server.js");
-  const emulator = await startEmulator({
+  // The only place the server touches the emulator (a development dependency): `npm start` without a tenant.
+  const { startDevelopmentEmulator } = await import("./dev/embedded-emulator.js");
+  const { DEV_SERVER_CLIENT } = await import("./dev/demo-seed.js");
+  const emulator = await startDevelopmentEmulator({
     port: config.emulatorPort,
     dataDir: join(config.dataDir, "emulator"),
     rateLimitProfile: config.emulatorRateLimit,
@@ -34,8 +35,7 @@ async function auth0For(config: Config) {
   return {
     issuer: emulator.issuer,
     devIdentities: devIdentities({ issuer: emulator.issuer, audience: config.audience }),
-    clientId: "gatehouse-server",
-    clientSecret: "gatehouse-server-secret",
+    ...DEV_SERVER_CLIENT,
     embedded: true,
     setPostLoginHook: (hook: PostLoginHook) => emulator.setPostLoginHook(hook),
     close: () => emulator.close(),
@@ -45,6 +45,7 @@ async function auth0For(config: Config) {
 async function main(): Promise<void> {
   let config: Config;
   try {
+    loadEnvFile();
     config = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -88,6 +89,28 @@ async function main(): Promise<void> {
     directory: { rateLimitShare: config.directorySyncShare },
     audit: { retentionDays: config.auditRetentionDays },
   });
+  // SIGTERM (a container's stop, `kill`) and SIGINT (Ctrl-C) drain: requests in flight get the instance's
+  // grace period to finish, then Gatehouse and the embedded emulator close and the process exits 0.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.log(`${signal}: finishing the requests in flight, then stopping`);
+      // Past the grace period connections are cut; this bounds whatever else closing may wait on.
+      setTimeout(() => {
+        console.error("Gatehouse did not stop within 15 s of the signal: exiting");
+        process.exit(1);
+      }, 15_000).unref();
+      void gatehouse
+        .close()
+        .then(() => auth0.close())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(`Gatehouse did not stop cleanly: ${(error as Error).message}`);
+            process.exit(1);
+          },
+        );
+    });
+  }
   const address = await gatehouse.app.listen({ port: config.port, host: config.host });
   if (auth0.embedded && actionSecret) {
     auth0.setPostLoginHook({
@@ -134,15 +157,6 @@ async function main(): Promise<void> {
     console.log(
       `Or call as Acme's back end with its API key: curl -u acme-backend:acme-backend-secret ${address}/graphql …`,
     );
-  }
-
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void gatehouse
-        .close()
-        .then(() => auth0.close())
-        .then(() => process.exit(0));
-    });
   }
 }
 

@@ -1,7 +1,9 @@
 // The seeded identities as people think of them, for the playground's switcher and the authorization matrix.
-// The one module that reads the emulator's seed: when the emulator moves into its own package, only the import
-// below changes.
-import { createSeedData, SEED_PASSWORD } from "../emulator/seed.js";
+// The one module that reads the development seed (src/dev/emulator-seed.ts: the tenant definition plus the
+// demo data) for them.
+import type { EmulatorSeed } from "@gatehouse/auth0-emulator";
+import { SEED_PASSWORD } from "./demo-seed.js";
+import { emulatorSeed } from "./emulator-seed.js";
 import type { CallerKind } from "../caller/caller.js";
 import { clientCredentialsToken, organizationLogin } from "./login.js";
 
@@ -92,45 +94,59 @@ export interface SeedFacts {
   clientName(clientId: string): string;
 }
 
+/** The development seed in Auth0's field names; the issuer only shapes the Management API's audience. */
+function seed(): EmulatorSeed {
+  const source = emulatorSeed();
+  const issuer = "http://seed.invalid/";
+  return typeof source === "function" ? source({ issuer, managementAudience: `${issuer}api/v2/` }) : source;
+}
+
 /** The seed's roles and grants on the Gatehouse API (the seed's own, whatever AUTH0_AUDIENCE says). */
 export function seedFacts(): SeedFacts {
-  // The issuer only shapes the Management API's audience, which is not looked at here.
-  const seed = createSeedData("http://seed.invalid/");
-  const api = Object.values(seed.resourceServers).find((server) => !server.is_system)?.identifier;
-  const roles = Object.values(seed.roles).map((role) => ({
-    name: role.name,
-    description: role.description,
-    permissions: role.permissions.map((permission) => permission.permission_name),
-  }));
-  const roleName = (id: string) => seed.roles[id]?.name ?? id;
+  const {
+    apis = [],
+    roles = [],
+    users = [],
+    userRoles = {},
+    clients = [],
+    clientGrants = [],
+    organizations = [],
+  } = seed();
+  const api = apis[0]?.identifier;
+  const roleName = (id: string) => roles.find((role) => role.id === id)?.name ?? id;
   return {
-    roles,
+    roles: roles.map((role) => ({
+      name: role.name,
+      description: role.description ?? "",
+      permissions: [...((api && role.permissions[api]) ?? [])],
+    })),
     rolesOf: (userId, tenantId) =>
-      (tenantId ? (seed.memberRoles[tenantId]?.[userId] ?? []) : (seed.userRoles[userId] ?? [])).map(
-        roleName,
-      ),
+      (tenantId
+        ? (organizations.find((organization) => organization.id === tenantId)?.members?.[userId] ?? [])
+        : (userRoles[userId] ?? [])
+      ).map(roleName),
     userIdOf(email) {
-      const user = Object.values(seed.users).find((candidate) => candidate.email === email);
+      const user = users.find((candidate) => candidate.email === email);
       if (!user) throw new Error(`no seeded user ${email}`);
       return user.user_id;
     },
     grantedScopes: (clientId) =>
-      Object.values(seed.clientGrants)
+      clientGrants
         .filter((grant) => grant.client_id === clientId && grant.audience === api)
         .flatMap((grant) => grant.scope),
-    clientName: (clientId) => seed.clients[clientId]?.name ?? clientId,
+    clientName: (clientId) => clients.find((client) => client.client_id === clientId)?.name ?? clientId,
   };
 }
 
 function clientSecretOf(clientId: string): string {
-  const secret = createSeedData("http://seed.invalid/").clients[clientId]?.client_secret;
+  const secret = seed().clients?.find((client) => client.client_id === clientId)?.client_secret;
   if (!secret) throw new Error(`the seeded client ${clientId} has no secret`);
   return secret;
 }
 
 /** The seeded partner's callback: its login comes back there; nothing listens, the code is read off it. */
 function callbackOf(clientId: string): string {
-  const callback = createSeedData("http://seed.invalid/").clients[clientId]?.callbacks[0];
+  const callback = seed().clients?.find((client) => client.client_id === clientId)?.callbacks?.[0];
   if (!callback) throw new Error(`the seeded client ${clientId} has no callback`);
   return callback;
 }

@@ -25,7 +25,7 @@ nothing else: TOKEN=$(npm run -s token -- admin@acme.test)
 Environment: EMULATOR_PORT (default 4010), AUTH0_AUDIENCE (default https://api.gatehouse.local).
 `;
 
-/** The seeded users' password (src/emulator/seed.ts), not imported: this tool talks to the emulator over HTTP. */
+/** The seeded users' password (src/dev/demo-seed.ts), not imported: this tool talks to the emulator over HTTP. */
 const SEED_PASSWORD = "Gatehouse-dev-1";
 const SPA = { clientId: "gatehouse-spa", callback: "http://127.0.0.1:4000/callback" };
 /** The emulator's seeded Management client: its secret is a development fixture, never a real one. */

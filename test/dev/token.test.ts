@@ -5,7 +5,8 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server.js";
+import { startEmulator, type RunningEmulator } from "@gatehouse/auth0-emulator";
+import { emulatorSeed } from "../../src/dev/emulator-seed.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI_TIMEOUT_MS = 20_000;
@@ -67,7 +68,7 @@ describe("npm run token", () => {
   let emulator: RunningEmulator;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0 });
+    emulator = await startEmulator({ port: 0, seed: emulatorSeed() });
   });
 
   afterAll(async () => {

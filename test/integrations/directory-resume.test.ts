@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createGatehouse } from "../../src/app.js";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/server.js";
+import { startEmulator, type RunningEmulator } from "@gatehouse/auth0-emulator";
 import type { StoreOptions } from "../../src/store/store.js";
 import { databaseUrl, dropSchema, randomSchema } from "../store/databases.js";
 import { GATEHOUSE_API } from "../support/stack.js";
+import { emulatorSeed } from "../../src/dev/emulator-seed.js";
 
 const folders: string[] = [];
 const schemas: string[] = [];
@@ -58,7 +59,7 @@ function gatehouseOn(emulator: RunningEmulator, store: StoreOptions, log: (line:
 
 describe.each(stores)("an import interrupted half-way, on %s", (_name, storeOptions) => {
   it("goes on from its checkpoint at the next start, and the directory ends complete", async () => {
-    const emulator = await startEmulator({ port: 0 });
+    const emulator = await startEmulator({ port: 0, seed: emulatorSeed() });
     const store = storeOptions();
     try {
       // Auth0 refuses the user search: the tenants are read, the users are not, and the instance is not ready.

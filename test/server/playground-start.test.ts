@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { startEmulator } from "../../src/emulator/server.js";
+import { startEmulator } from "@gatehouse/auth0-emulator";
+import { emulatorSeed } from "../../src/dev/emulator-seed.js";
 
 const children: ChildProcess[] = [];
 const folders: string[] = [];
@@ -55,7 +56,7 @@ describe("npm start's playground", { timeout: 90_000 }, () => {
   });
 
   it("with AUTH0_DOMAIN set, has no development token endpoint, but still a playground to sign in", async () => {
-    const tenant = await startEmulator({ port: 0 }); // stands in for a real Auth0 tenant
+    const tenant = await startEmulator({ port: 0, seed: emulatorSeed() }); // stands in for a real Auth0 tenant
     try {
       const gatehouse = await startGatehouse({
         AUTH0_DOMAIN: tenant.url,

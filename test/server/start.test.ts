@@ -1,8 +1,10 @@
-import { execSync, spawn, type ChildProcess } from "node:child_process";
+import { execSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { emulatorSeed } from "../../src/dev/emulator-seed.js";
+import { spawnCollected, waitFor } from "../support/process.js";
 
 const children: ChildProcess[] = [];
 const folders: string[] = [];
@@ -13,28 +15,18 @@ afterEach(() => {
 });
 
 function startGatehouse(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const gatehouse = spawnCollected(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: join(import.meta.dirname, "../.."),
     env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
+  children.push(gatehouse.child);
+  return gatehouse;
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 50_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function tempFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
+  folders.push(folder);
+  return folder;
 }
 
 // Each test starts a whole process (TypeScript compiled on the fly), slow on a loaded 2-core machine.
@@ -76,8 +68,8 @@ describe("npm start", { timeout: 60_000 }, () => {
   it("with the four AUTH0_ variables, uses that tenant and starts no emulator", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
     folders.push(dataDir);
-    const { startEmulator } = await import("../../src/emulator/server.js");
-    const tenant = await startEmulator({ port: 0 }); // stands in for a real Auth0 tenant
+    const { startEmulator } = await import("@gatehouse/auth0-emulator");
+    const tenant = await startEmulator({ port: 0, seed: emulatorSeed() }); // stands in for a real Auth0 tenant
     try {
       const gatehouse = startGatehouse({
         PORT: "0",
@@ -120,8 +112,8 @@ describe("npm start", { timeout: 60_000 }, () => {
   it("stops with a clear line when Auth0 refuses its machine credentials", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-start-"));
     folders.push(dataDir);
-    const { startEmulator } = await import("../../src/emulator/server.js");
-    const emulator = await startEmulator({ port: 0 });
+    const { startEmulator } = await import("@gatehouse/auth0-emulator");
+    const emulator = await startEmulator({ port: 0, seed: emulatorSeed() });
     try {
       const gatehouse = startGatehouse({
         PORT: "0",
@@ -137,5 +129,31 @@ describe("npm start", { timeout: 60_000 }, () => {
     } finally {
       await emulator.close();
     }
+  });
+
+  it("refuses NODE_ENV=production without AUTH0_DOMAIN, in one line, before starting anything", async () => {
+    const refused = startGatehouse({ NODE_ENV: "production", PORT: "0", DATA_DIR: tempFolder() });
+    expect(await refused.exited).toBe(1);
+    expect(refused.output().stdout).toBe("");
+    expect(refused.output().stderr).toBe(
+      "Gatehouse cannot start: NODE_ENV=production needs a real Auth0 tenant: set AUTH0_DOMAIN, " +
+        "AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (the embedded emulator is for development only)\n",
+    );
+  });
+
+  it("refuses the embedded emulator on a non-loopback HOST, in one line", async () => {
+    const refused = startGatehouse({
+      HOST: "0.0.0.0",
+      PORT: "0",
+      EMULATOR_PORT: "0",
+      DATA_DIR: tempFolder(),
+    });
+    expect(await refused.exited).toBe(1);
+    expect(refused.output().stdout).toBe("");
+    expect(refused.output().stderr).toBe(
+      "Gatehouse cannot start: HOST=0.0.0.0 is not a loopback address, and without AUTH0_DOMAIN the " +
+        "embedded emulator would be reachable with its published secrets: use HOST=127.0.0.1 (or ::1, " +
+        "localhost) or set AUTH0_DOMAIN\n",
+    );
   });
 });

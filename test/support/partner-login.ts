@@ -1,5 +1,5 @@
 import { organizationLogin } from "../../src/dev/login.js";
-import type { RunningEmulator } from "../../src/emulator/server.js";
+import type { RunningEmulator } from "@gatehouse/auth0-emulator";
 import { GATEHOUSE_API, SEED_PASSWORD, type Stack } from "./stack.js";
 
 export const PARTNER = {

@@ -8,8 +8,9 @@ import { UsersClient } from "auth0/users";
 import { devIdentities } from "../../src/dev/identities.js";
 import { clientCredentialsToken, organizationLogin } from "../../src/dev/login.js";
 import { registerEventStream } from "../../src/directory/event-stream.js";
-import type { Stats as EmulatorStats } from "../../src/emulator/controls.js";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../src/emulator/server.js";
+import type { Stats as EmulatorStats } from "@gatehouse/auth0-emulator";
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "@gatehouse/auth0-emulator";
+import { emulatorSeed } from "../../src/dev/emulator-seed.js";
 
 export type { EmulatorStats };
 
@@ -129,7 +130,7 @@ export async function startStack(
     playground?: { devIdentities: boolean };
   } = {},
 ): Promise<Stack> {
-  const emulator = await startEmulator({ port: 0, ...options.emulator });
+  const emulator = await startEmulator({ port: 0, seed: emulatorSeed(), ...options.emulator });
   const eventsToken = options.events ? EVENTS_TOKEN : options.gatehouse?.eventsToken;
   const gatehouse = await createGatehouse({
     issuer: emulator.issuer,

@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig, loadEnvFile } from "../../src/config.js";
+
+const TENANT = { AUTH0_DOMAIN: "acme.eu.auth0.com", AUTH0_CLIENT_ID: "id", AUTH0_CLIENT_SECRET: "secret" };
 
 describe("configuration", () => {
   it("defaults to the embedded emulator on port 4000", () => {
@@ -93,6 +98,63 @@ describe("configuration", () => {
       expect.unreachable();
     } catch (error) {
       expect((error as Error).message).not.toContain("hunter2");
+    }
+  });
+
+  it("is development unless NODE_ENV=production", () => {
+    expect(loadConfig({}).environment).toBe("development");
+    expect(loadConfig({ NODE_ENV: "test" }).environment).toBe("development");
+    expect(loadConfig({ NODE_ENV: "production", ...TENANT }).environment).toBe("production");
+  });
+
+  it("refuses production without an Auth0 tenant: the embedded emulator is for development only", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(
+      new ConfigError(
+        "NODE_ENV=production needs a real Auth0 tenant: set AUTH0_DOMAIN, AUTH0_CLIENT_ID and " +
+          "AUTH0_CLIENT_SECRET (the embedded emulator is for development only)",
+      ),
+    );
+  });
+
+  it.each(["0.0.0.0", "::", "192.168.1.20", "example.com", "::ffff:10.0.0.1"])(
+    "refuses the embedded emulator behind the non-loopback HOST %s",
+    (host) => {
+      expect(() => loadConfig({ HOST: host })).toThrow(
+        new ConfigError(
+          `HOST=${host} is not a loopback address, and without AUTH0_DOMAIN the embedded emulator would be ` +
+            "reachable with its published secrets: use HOST=127.0.0.1 (or ::1, localhost) or set AUTH0_DOMAIN",
+        ),
+      );
+    },
+  );
+
+  it.each(["127.0.0.1", "127.0.1.1", "localhost", "::1", "[::1]", "::ffff:127.0.0.1"])(
+    "runs the embedded emulator behind the loopback HOST %s",
+    (host) => {
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    },
+  );
+
+  it("lets a real tenant listen on any address", () => {
+    expect(loadConfig({ HOST: "0.0.0.0", NODE_ENV: "production", ...TENANT }).host).toBe("0.0.0.0");
+  });
+
+  it("reads a .env file into the environment, where a variable already set wins", () => {
+    const folder = mkdtempSync(join(tmpdir(), "gatehouse-env-"));
+    const file = join(folder, ".env");
+    const fromFile = `GATEHOUSE_TEST_FROM_FILE_${process.pid}`;
+    const alreadySet = `GATEHOUSE_TEST_ALREADY_SET_${process.pid}`;
+    writeFileSync(file, `${fromFile}=file\n${alreadySet}=file\n# a comment\n`);
+    process.env[alreadySet] = "environment";
+    try {
+      expect(loadEnvFile(join(folder, "missing.env"))).toBe(false);
+      expect(loadEnvFile(file)).toBe(true);
+      expect(process.env[fromFile]).toBe("file");
+      expect(process.env[alreadySet]).toBe("environment");
+    } finally {
+      delete process.env[fromFile];
+      delete process.env[alreadySet];
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
