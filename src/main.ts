@@ -4,7 +4,9 @@ import { createGatehouse } from "./app.js";
 import { registerEventStream } from "./directory/event-stream.js";
 import { ConfigError, loadConfig, loadEnvFile, type Config } from "./config.js";
 import { POST_LOGIN_CLAIMS_PATH } from "./http/post-login-claims.js";
-import type { PostLoginHook } from "./dev/embedded-emulator.js";
+
+/** Where the embedded emulator's organization logins ask for their custom claims (its post-login hook). */
+type PostLoginHook = { url: string; secret: string };
 
 /** Where Gatehouse talks to Auth0: the configured tenant, or an embedded emulator started here. */
 async function auth0For(config: Config) {

@@ -5,7 +5,8 @@ import type { EmulatorSeed } from "@gatehouse/auth0-emulator";
 import { SEED_PASSWORD } from "./demo-seed.js";
 import { emulatorSeed } from "./emulator-seed.js";
 import type { CallerKind } from "../caller/caller.js";
-import { clientCredentialsToken, organizationLogin } from "./login.js";
+import { IdentityLoginRefused } from "../http/playground.js";
+import { clientCredentialsToken, LoginError, organizationLogin } from "./login.js";
 
 /** How an identity gets its token from the emulator: the same flows real callers use. */
 export type IdentityLogin =
@@ -208,7 +209,10 @@ export function devIdentities(auth0: { issuer: string; audience: string }) {
     async authorizationFor(id: string): Promise<string | null | undefined> {
       const identity = findIdentity(id);
       if (!identity) return undefined;
-      const token = await tokenForIdentity(identity, auth0);
+      const token = await tokenForIdentity(identity, auth0).catch((error: unknown) => {
+        if (error instanceof LoginError) throw new IdentityLoginRefused(error.message, { cause: error });
+        throw error;
+      });
       return token === null ? null : `Bearer ${token}`;
     },
   };

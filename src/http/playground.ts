@@ -7,7 +7,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { fieldAccessFor } from "../authz/explain.js";
 import { permissions } from "../authz/permissions.js";
 import type { Caller } from "../caller/caller.js";
-import { LoginError } from "../dev/login.js";
+
+/** The emulator refused an identity's login (a seeded user blocked or deleted since): a 502 to the page. */
+export class IdentityLoginRefused extends Error {
+  override name = "IdentityLoginRefused";
+}
 
 /**
  * The seeded identities and a way to get each one's token, given only where the embedded emulator runs
@@ -15,7 +19,10 @@ import { LoginError } from "../dev/login.js";
  */
 export interface DevIdentities {
   list: readonly { id: string; label: string; kind: string }[];
-  /** A fresh `Authorization` value for an identity (null: Anonymous), undefined for an unknown id. */
+  /**
+   * A fresh `Authorization` value for an identity (null: Anonymous), undefined for an unknown id; rejects with
+   * `IdentityLoginRefused` when the emulator refuses the login.
+   */
   authorizationFor(id: string): Promise<string | null | undefined>;
 }
 
@@ -205,7 +212,7 @@ export function registerPlayground(
         if (authorization === undefined) return reply.code(404).send({ error: "no such identity" });
         return reply.header("cache-control", "no-store").send({ id, authorization });
       } catch (error) {
-        if (!(error instanceof LoginError)) throw error;
+        if (!(error instanceof IdentityLoginRefused)) throw error;
         return reply.code(502).send({ error: `the emulator refused the login: ${error.message}` });
       }
     },

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPlayground } from "../../playground/build.js";
 import { bearer, startStack, type Stack } from "../support/stack.js";
 
 const ARTIFACTS = join(import.meta.dirname, "../artifacts");
@@ -26,8 +25,7 @@ const requested: string[] = [];
 const failed: string[] = [];
 
 beforeAll(async () => {
-  // The page under test is built from the current source, as `npm start` does.
-  await buildPlayground();
+  // The page under test was built from the current source by the suite's global set-up, as `npm start` does.
   stack = await startStack({ playground: { devIdentities: true } });
   // Acme's admin enables the partner, as in the partner story, so Initech can act for Mia.
   const enabled = await stack.graphql(

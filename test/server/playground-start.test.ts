@@ -89,8 +89,15 @@ describe("npm start's playground", { timeout: 90_000 }, () => {
 describe("PLAYGROUND", () => {
   it("is on by default, off by default in production, and on or off when set", () => {
     expect(loadConfig({}).playground).toBe(true);
-    expect(loadConfig({ NODE_ENV: "production" }).playground).toBe(false);
-    expect(loadConfig({ NODE_ENV: "production", PLAYGROUND: "on" }).playground).toBe(true);
+    // Production needs a real tenant (without one start-up stops): the playground is then off unless asked for.
+    const tenant = {
+      NODE_ENV: "production",
+      AUTH0_DOMAIN: "tenant.example.auth0.com",
+      AUTH0_CLIENT_ID: "gatehouse-server",
+      AUTH0_CLIENT_SECRET: "a-secret",
+    };
+    expect(loadConfig(tenant).playground).toBe(false);
+    expect(loadConfig({ ...tenant, PLAYGROUND: "on" }).playground).toBe(true);
     expect(loadConfig({ PLAYGROUND: "off" }).playground).toBe(false);
     expect(() => loadConfig({ PLAYGROUND: "yes" })).toThrow('PLAYGROUND must be on or off, got "yes"');
   });
