@@ -75,6 +75,8 @@ async function startInline(options: BenchGatehouseOptions): Promise<RunningGateh
 
 /** A server under test in a process of its own: Gatehouse, or an alternative it is compared with. */
 export interface ServerProcess extends RunningGatehouse {
+  /** The CPU time the server's process has used so far (user and system). */
+  cpuUsage(): Promise<NodeJS.CpuUsage>;
   /** Samples the server's CPU from now until `stopProfile`, which writes the profile to `file`. */
   startProfile(): Promise<void>;
   stopProfile(file: string): Promise<void>;
@@ -93,18 +95,32 @@ export async function startServerProcess(server: ServerSpec, cpuProfileDir?: str
   const pid = child.pid;
   if (pid === undefined) throw new Error("the server process did not start");
   const send = (message: ParentMessage) => child.send(message);
-  const next = async <T extends ChildMessage["type"]>(type: T) => {
-    for (;;) {
-      const [message] = (await Promise.race([
-        once(child, "message"),
-        once(child, "exit").then(([code]) => {
-          throw new Error(`the server process ${pid} exited (${String(code)})`);
-        }),
-      ])) as [ChildMessage];
-      if (message.type === "failed") throw new Error(`the server process ${pid} failed: ${message.message}`);
-      if (message.type === type) return message as Extract<ChildMessage, { type: T }>;
+  // One listener for the child's answers and one for its exit, whatever the number of questions asked.
+  const waiting = new Map<
+    ChildMessage["type"],
+    { resolve(message: ChildMessage): void; reject(error: Error): void }
+  >();
+  child.on("message", (message: ChildMessage) => {
+    if (message.type === "failed") {
+      for (const waiter of waiting.values())
+        waiter.reject(new Error(`the server process ${pid} failed: ${message.message}`));
+      waiting.clear();
+      return;
     }
-  };
+    waiting.get(message.type)?.resolve(message);
+    waiting.delete(message.type);
+  });
+  child.on("exit", (code) => {
+    for (const waiter of waiting.values())
+      waiter.reject(new Error(`the server process ${pid} exited (${String(code)})`));
+    waiting.clear();
+  });
+  const next = <T extends ChildMessage["type"]>(type: T) =>
+    new Promise<Extract<ChildMessage, { type: T }>>((resolve, reject) => {
+      if (child.exitCode !== null)
+        reject(new Error(`the server process ${pid} exited (${String(child.exitCode)})`));
+      else waiting.set(type, { resolve: resolve as (message: ChildMessage) => void, reject });
+    });
   try {
     send({ type: "start", server });
     const { started } = await next("started");
@@ -114,6 +130,10 @@ export async function startServerProcess(server: ServerSpec, cpuProfileDir?: str
       async memory() {
         send({ type: "memory" });
         return (await next("memory")).usage;
+      },
+      async cpuUsage() {
+        send({ type: "cpu" });
+        return (await next("cpu")).usage;
       },
       async startProfile() {
         send({ type: "profile-start" });

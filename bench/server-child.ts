@@ -13,6 +13,7 @@ export type ServerSpec =
 export type ParentMessage =
   | { type: "start"; server: ServerSpec }
   | { type: "memory" }
+  | { type: "cpu" }
   /** Starts the V8 CPU profiler; `profile-stop` writes what it sampled to `file`. */
   | { type: "profile-start" }
   | { type: "profile-stop"; file: string }
@@ -22,6 +23,7 @@ export type ChildMessage =
   | { type: "started"; started: StartedGatehouse }
   | { type: "failed"; message: string }
   | { type: "memory"; usage: NodeJS.MemoryUsage }
+  | { type: "cpu"; usage: NodeJS.CpuUsage }
   | { type: "profiling" }
   | { type: "profiled"; file: string };
 
@@ -52,6 +54,9 @@ async function handle(message: ParentMessage): Promise<void> {
       return;
     case "memory":
       reply({ type: "memory", usage: process.memoryUsage() });
+      return;
+    case "cpu":
+      reply({ type: "cpu", usage: process.cpuUsage() });
       return;
     case "profile-start":
       profiler.connect();

@@ -5,7 +5,9 @@
 //   shield   the usual setup: the token verified with jose on every request, Gatehouse's permission map
 //            applied with graphql-shield's shield() through graphql-middleware (fallbackRule deny);
 //   authz    Gatehouse's own composition: its caller resolution, its permission map composed into its
-//            resolvers, its loaders, over the rows in memory instead of the store (no store, no Auth0).
+//            resolvers, its loaders, over the rows in memory instead of the store (no store, no Auth0);
+//   rules    the same caller resolution and permission map composed into the bare contender's resolvers:
+//            what authorization alone costs, apart from Gatehouse's resolvers and loaders.
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -33,7 +35,7 @@ import { AUDIENCE } from "../support.js";
 import { memoryDirectory } from "./memory-directory.js";
 import type { TenantRows } from "./tenant.js";
 
-export const CONTENDERS = ["bare", "shield", "authz"] as const;
+export const CONTENDERS = ["bare", "shield", "authz", "rules"] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
 
 export interface ContenderOptions {
@@ -207,7 +209,10 @@ async function startShield({ issuer, rows }: ContenderOptions): Promise<RunningC
   );
 }
 
-async function startAuthz({ issuer, rows }: ContenderOptions): Promise<RunningContender> {
+async function startAuthz(
+  { issuer, rows }: ContenderOptions,
+  plainResolvers = false,
+): Promise<RunningContender> {
   const directory = memoryDirectory(rows);
   const callers = new CallerResolver(
     new AccessTokenVerifier({ issuer, audience: AUDIENCE }),
@@ -221,7 +226,9 @@ async function startAuthz({ issuer, rows }: ContenderOptions): Promise<RunningCo
   const typeDefs = loadTypeDefs();
   const resolvers = protectResolvers(
     buildSchema(typeDefs),
-    allResolvers() as Record<string, Record<string, unknown>>,
+    (plainResolvers
+      ? usersResolvers(userRows(rows), (context) => context.caller?.tenantId ?? null)
+      : allResolvers()) as Record<string, Record<string, unknown>>,
     permissions as unknown as Parameters<typeof protectResolvers>[2],
   );
   return serve<GatehouseContext>(
@@ -256,5 +263,7 @@ export function startContender(name: ContenderName, options: ContenderOptions): 
       return startShield(options);
     case "authz":
       return startAuthz(options);
+    case "rules":
+      return startAuthz(options, true);
   }
 }

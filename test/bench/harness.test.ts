@@ -79,7 +79,7 @@ beforeAll(async () => {
   tokens.roleless = await login(ROLELESS_EMAIL);
   const rows = await snapshotTenant(call);
   await stack.syncDirectory();
-  for (const name of ["bare", "shield", "authz"] as const) {
+  for (const name of ["bare", "shield", "authz", "rules"] as const) {
     contenders.set(name, await startContender(name, { issuer: stack.emulator.issuer, rows }));
   }
 }, 60_000);
@@ -99,7 +99,7 @@ describe("the benchmark's contenders", () => {
     // The guarded fields carry data, so that a contender leaving them out could not pass.
     expect(nodes.filter((user) => user.roles.length > 0).length).toBeGreaterThan(TENANT_SIZE / 2);
     expect(nodes.filter((user) => user.lastLogin !== null)).toHaveLength(3);
-    for (const name of ["bare", "shield", "authz"] as const) {
+    for (const name of ["bare", "shield", "authz", "rules"] as const) {
       expect({ name, ...(await contender(name, tokens.admin)) }).toEqual({ name, ...expected });
     }
   });
@@ -109,7 +109,7 @@ describe("the benchmark's contenders", () => {
     // A member holds read:users only: roles and lastLogin of the 49 others are refused, field by field.
     expect(expected.errors).toHaveLength(2 * (TENANT_SIZE - 1));
     expect(new Set(expected.errors.map((error) => error.code))).toEqual(new Set(["FORBIDDEN"]));
-    for (const name of ["shield", "authz"] as const) {
+    for (const name of ["shield", "authz", "rules"] as const) {
       expect({ name, ...(await contender(name, tokens.member)) }).toEqual({ name, ...expected });
     }
   });
@@ -121,7 +121,7 @@ describe("the benchmark's contenders", () => {
       data: { users: null },
       errors: [{ path: "users", code: "FORBIDDEN" }],
     });
-    for (const name of ["shield", "authz"] as const) {
+    for (const name of ["shield", "authz", "rules"] as const) {
       expect({ name, ...(await contender(name, tokens.roleless)) }).toEqual({ name, ...expected });
     }
   });
@@ -134,7 +134,7 @@ describe("the benchmark's contenders", () => {
       `${header}.${Buffer.from(JSON.stringify({ sub: "auth0|acme-admin", permissions: ["read:users"] })).toString("base64url")}.${signature}`,
     );
     expect((await gatehouse(forged)).status).toBe(401);
-    for (const name of ["shield", "authz"] as const) {
+    for (const name of ["shield", "authz", "rules"] as const) {
       expect({ name, ...(await contender(name, undefined)) }).toEqual({ name, ...anonymous });
       expect((await contender(name, forged)).status).toBe(401);
     }
