@@ -38,6 +38,7 @@ import {
   graphqlClient,
   managementApi,
   managementCalls,
+  managementCallsBetween,
   mib,
   percentile,
   sendLoad,
@@ -249,7 +250,7 @@ try {
     tally.rssAfterWarmUp = (await tally.server.memory()).rss;
   }
 
-  const managementBefore = managementCalls(await emulatorStats(emulator.url));
+  const managementBefore = await emulatorStats(emulator.url);
   for (let index = 0; index < ROUNDS; index += 1) {
     for (const { name } of CONTENDERS) {
       const tally = tallies.get(name) as Tally;
@@ -272,8 +273,10 @@ try {
       `round ${index + 1}: ${CONTENDERS.map(({ name }) => `${name} ${tallies.get(name)?.rounds.at(-1)?.rps} req/s`).join(", ")}`,
     );
   }
+  const managementAfter = await emulatorStats(emulator.url);
+  const managementRoutes = managementCallsBetween(managementBefore, managementAfter);
   (tallies.get("gatehouse") as Tally).managementCalls =
-    managementCalls(await emulatorStats(emulator.url)) - managementBefore;
+    managementCalls(managementAfter) - managementCalls(managementBefore);
 
   // Memory only, not speed, is read after these: the servers short of 10,000 requests get the rest at once.
   await Promise.all(
@@ -346,6 +349,9 @@ try {
   for (const [name, tally] of tallies) {
     if (tally.failures > 0) console.log(`failures (${name}):`, tally.failureKinds);
   }
+  if (Object.keys(managementRoutes).length > 0) {
+    console.log("Management calls while the rounds ran (all Gatehouse's):", managementRoutes);
+  }
   console.log(`native API key vs bearer token: skipped — ${native.skipped}`);
   console.log(
     `\nCPU profile of ${PROFILED} under the same load (${PROFILE_SECONDS} s, ${profiled.requests} requests, ` +
@@ -370,6 +376,7 @@ try {
         perRound: Object.fromEntries([...tallies].map(([name, tally]) => [name, tally.rounds])),
         ratios,
         cpuRatios,
+        managementCalls: managementRoutes,
         targets: TARGETS,
         tokenVerification: tokens,
         rss: Object.fromEntries(

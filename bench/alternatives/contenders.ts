@@ -187,7 +187,7 @@ async function startShield({ issuer, rows }: ContenderOptions): Promise<RunningC
   );
   return serve(
     schema,
-    async (request) => ({ caller: (request as { caller?: Caller }).caller ?? ANONYMOUS_CALLER }),
+    async (request) => ({ caller: request.caller ?? ANONYMOUS_CALLER }),
     async (request, reply) => {
       const header = request.headers.authorization;
       if (!header) return undefined;
@@ -200,7 +200,7 @@ async function startShield({ issuer, rows }: ContenderOptions): Promise<RunningC
           algorithms: ["RS256"],
           requiredClaims: ["exp", "sub", "iat"],
         });
-        (request as { caller?: Caller }).caller = callerFromClaims(payload);
+        request.caller = callerFromClaims(payload);
       } catch {
         return unauthenticated(reply, new AuthenticationError("the access token is not valid"));
       }
@@ -234,7 +234,7 @@ async function startAuthz(
   return serve<GatehouseContext>(
     makeExecutableSchema({ typeDefs, resolvers }),
     async (request) => ({
-      caller: (request as { caller?: Caller }).caller as Caller,
+      caller: request.caller ?? ANONYMOUS_CALLER,
       requestId: request.id,
       directory,
       loaders: createLoaders(directory),
@@ -245,7 +245,7 @@ async function startAuthz(
     }),
     async (request, reply) => {
       try {
-        (request as { caller?: Caller }).caller = await callers.resolve(request.headers.authorization);
+        request.caller = await callers.resolve(request.headers.authorization);
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
         return unauthenticated(reply, error);
