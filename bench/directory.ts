@@ -18,6 +18,8 @@ import {
   emulatorStats,
   graphqlClient,
   hasErrors,
+  sendLoad,
+  type LoadRequest,
   machineToken,
   managementApi,
   managementCalls,
@@ -70,18 +72,16 @@ const QUERIES = {
   roles: "{ users(first: 25) { nodes { id email roles blocked lastLogin loginsCount } } }",
   tenant: "{ tenant { id name displayName users(first: 10) { totalCount nodes { id name } } } }",
   admin:
-    "{ tenant { id plan apiKeys { id name scopes createdAt createdBy { id } } integrations { id status scopes partner { id name } enabledBy { id } } } }",
+    "{ tenant { id plan { name } apiKeys { id name scopes createdAt createdBy { id } } integrations { id status scopes partner { id name } enabledBy { id } } } }",
   operator:
-    "{ tenants(first: 10) { nodes { id name displayName plan users(first: 5) { totalCount nodes { id email roles } } } } }",
+    "{ tenants(first: 10) { nodes { id name displayName plan { name } users(first: 5) { totalCount nodes { id email roles } } } } }",
 } satisfies Record<Read, string>;
 
 const SEARCHES = ["bench1", "bench2", "ada", "mia", "cara", "b", "gus", "bench4", "m", "max"];
 
-interface Request {
+interface Request extends LoadRequest {
   caller: string;
   read: Read;
-  authorization: string;
-  payload: string;
 }
 
 /** Every caller's reads, each with its own variables, interleaved so that callers and tenants alternate. */
@@ -101,6 +101,7 @@ function workload(callers: Caller[], pageCursors: Map<string, string>): Request[
               ? { id: benchUserId(caller.tenant ?? "org_acme", (round * 37) % tenantUsers) }
               : undefined;
       requests.push({
+        label: `${caller.name} ${read}`,
         caller: caller.name,
         read,
         authorization: caller.authorization,
@@ -141,45 +142,16 @@ async function load(
 ): Promise<
   Omit<RunResult, "rateLimited" | "managementCalls" | "managementRoutes" | "memory" | "loadAverage">
 > {
-  const latencies = new Float64Array(maxRequests);
-  const failureKinds: Record<string, number> = {};
-  let sent = 0;
-  let done = 0;
-  const started = performance.now();
-  const deadline = started + maxSeconds * 1000;
-  const worker = async () => {
-    while (sent < maxRequests && performance.now() < deadline) {
-      const request = requests[sent % requests.length] as Request;
-      sent += 1;
-      const t0 = performance.now();
-      let kind: string | undefined;
-      try {
-        const answer = await client.post(request.authorization, request.payload);
-        if (answer.status !== 200) kind = `HTTP ${answer.status}`;
-        else if (hasErrors(answer)) kind = "GraphQL errors";
-      } catch (error) {
-        kind = (error as Error).message;
-      }
-      latencies[done] = performance.now() - t0;
-      done += 1;
-      if (kind) {
-        const key = `${request.caller} ${request.read}: ${kind}`;
-        failureKinds[key] = (failureKinds[key] ?? 0) + 1;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  const sorted = latencies.subarray(0, done).sort();
+  const { latencies, ...result } = await sendLoad(client, requests, {
+    maxRequests,
+    maxSeconds,
+    concurrency: CONCURRENCY,
+  });
   return {
-    requests: done,
-    seconds,
-    rps: done / seconds,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    failures: Object.values(failureKinds).reduce((sum, count) => sum + count, 0),
-    failureKinds,
+    ...result,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
   };
 }
 

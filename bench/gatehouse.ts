@@ -1,5 +1,6 @@
 // A Gatehouse for a benchmark, started as `npm start` starts one (its own process, the event stream
-// registered when it has an events secret) or, to compare, inside the benchmark's process.
+// registered when it has an events secret) or, to compare, inside the benchmark's process; and the process
+// any server under test runs in.
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
@@ -7,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { createGatehouse, type DirectorySettings } from "../src/app.js";
 import { registerEventStream } from "../src/directory/event-stream.js";
+import type { ChildMessage, ParentMessage, ServerSpec } from "./server-child.js";
 import { AUDIENCE } from "./support.js";
 
 export interface BenchGatehouseOptions {
@@ -71,13 +73,18 @@ async function startInline(options: BenchGatehouseOptions): Promise<RunningGateh
   };
 }
 
-type ChildMessage =
-  | { type: "started"; started: StartedGatehouse }
-  | { type: "failed"; message: string }
-  | { type: "memory"; usage: NodeJS.MemoryUsage };
+/** A server under test in a process of its own: Gatehouse, or an alternative it is compared with. */
+export interface ServerProcess extends RunningGatehouse {
+  /** The CPU time the server's process has used so far (user and system). */
+  cpuUsage(): Promise<NodeJS.CpuUsage>;
+  /** Samples the server's CPU from now until `stopProfile`, which writes the profile to `file`. */
+  startProfile(): Promise<void>;
+  stopProfile(file: string): Promise<void>;
+}
 
-async function startChild(options: BenchGatehouseOptions, cpuProfileDir?: string): Promise<RunningGatehouse> {
-  const child = fork(new URL("./gatehouse-child.ts", import.meta.url).pathname, [], {
+/** Forks bench/server-child.ts and starts `server` in it; `--cpu-prof` profiles the process's whole life. */
+export async function startServerProcess(server: ServerSpec, cpuProfileDir?: string): Promise<ServerProcess> {
+  const child = fork(new URL("./server-child.ts", import.meta.url).pathname, [], {
     execArgv: [
       "--import",
       "tsx",
@@ -86,34 +93,61 @@ async function startChild(options: BenchGatehouseOptions, cpuProfileDir?: string
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error("the Gatehouse process did not start");
-  const next = async <T extends ChildMessage["type"]>(type: T) => {
-    for (;;) {
-      const [message] = (await Promise.race([
-        once(child, "message"),
-        once(child, "exit").then(([code]) => {
-          throw new Error(`the Gatehouse process ${pid} exited (${String(code)})`);
-        }),
-      ])) as [ChildMessage];
-      if (message.type === "failed") throw new Error(`Gatehouse did not start: ${message.message}`);
-      if (message.type === type) return message as Extract<ChildMessage, { type: T }>;
+  if (pid === undefined) throw new Error("the server process did not start");
+  const send = (message: ParentMessage) => child.send(message);
+  // One listener for the child's answers and one for its exit, whatever the number of questions asked.
+  const waiting = new Map<
+    ChildMessage["type"],
+    { resolve(message: ChildMessage): void; reject(error: Error): void }
+  >();
+  child.on("message", (message: ChildMessage) => {
+    if (message.type === "failed") {
+      for (const waiter of waiting.values())
+        waiter.reject(new Error(`the server process ${pid} failed: ${message.message}`));
+      waiting.clear();
+      return;
     }
-  };
+    waiting.get(message.type)?.resolve(message);
+    waiting.delete(message.type);
+  });
+  child.on("exit", (code) => {
+    for (const waiter of waiting.values())
+      waiter.reject(new Error(`the server process ${pid} exited (${String(code)})`));
+    waiting.clear();
+  });
+  const next = <T extends ChildMessage["type"]>(type: T) =>
+    new Promise<Extract<ChildMessage, { type: T }>>((resolve, reject) => {
+      if (child.exitCode !== null)
+        reject(new Error(`the server process ${pid} exited (${String(child.exitCode)})`));
+      else waiting.set(type, { resolve: resolve as (message: ChildMessage) => void, reject });
+    });
   try {
-    child.send({ type: "start", options });
+    send({ type: "start", server });
     const { started } = await next("started");
     return {
       ...started,
       pid,
       async memory() {
-        child.send({ type: "memory" });
+        send({ type: "memory" });
         return (await next("memory")).usage;
+      },
+      async cpuUsage() {
+        send({ type: "cpu" });
+        return (await next("cpu")).usage;
+      },
+      async startProfile() {
+        send({ type: "profile-start" });
+        await next("profiling");
+      },
+      async stopProfile(file) {
+        send({ type: "profile-stop", file });
+        await next("profiled");
       },
       async close() {
         if (child.exitCode !== null) return;
         const exited = once(child, "exit");
-        child.send({ type: "close" });
-        // A Gatehouse that does not close in time is stopped by its PID; --cpu-prof then writes nothing.
+        send({ type: "close" });
+        // A server that does not close in time is stopped by its PID; --cpu-prof then writes nothing.
         const timer = setTimeout(() => process.kill(pid, "SIGKILL"), 15_000);
         await exited;
         clearTimeout(timer);
@@ -134,7 +168,9 @@ export async function startGatehouse(
   options: BenchGatehouseOptions,
   cpuProfileDir?: string,
 ): Promise<RunningGatehouse> {
-  const running = await (mode === "child" ? startChild(options, cpuProfileDir) : startInline(options));
+  const running = await (mode === "child"
+    ? startServerProcess({ kind: "gatehouse", options }, cpuProfileDir)
+    : startInline(options));
   const { database } = options;
   if (!database) return running;
   return {

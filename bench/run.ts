@@ -1,11 +1,11 @@
 /**
- * `npm run bench` runs every scenario, `npm run bench -- directory` (or `user-list`) one, each in a process
+ * `npm run bench` runs every scenario, `npm run bench -- alternatives` (or `directory`) one, each in a process
  * of its own so that one's memory and JIT state do not colour the next.
  */
 import { fork } from "node:child_process";
 import { once } from "node:events";
 
-const SCENARIOS = ["user-list", "directory", "native-key"] as const;
+const SCENARIOS = ["alternatives", "directory", "native-key"] as const;
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(SCENARIOS as readonly string[]).includes(name));

@@ -2,6 +2,7 @@
 // to compete with the server for the CPU, the emulator's counters, and percentiles. Traffic goes to 127.0.0.1
 // only.
 import { Agent, request } from "node:http";
+import { performance } from "node:perf_hooks";
 import { clientCredentialsToken, organizationLogin } from "../src/dev/login.js";
 import type { Stats as EmulatorStats } from "@gatehouse/auth0-emulator";
 
@@ -177,6 +178,72 @@ export function graphqlClient(url: string, connections: number) {
 }
 
 export type GraphQLClient = ReturnType<typeof graphqlClient>;
+
+/** One request of a workload: `label` names it in the failures (its caller and what it reads). */
+export interface LoadRequest {
+  label: string;
+  authorization: string;
+  payload: string;
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  /** Each request's latency in ms, sorted. */
+  latencies: Float64Array;
+  failures: number;
+  /** Failures by request label and kind (`HTTP 503`, `GraphQL errors`, a connection error's message). */
+  failureKinds: Record<string, number>;
+}
+
+/**
+ * Sends a workload round-robin with `concurrency` requests in flight until `maxRequests` are done or
+ * `maxSeconds` have passed. A non-200 answer or one carrying `errors` is a failure.
+ */
+export async function sendLoad(
+  client: GraphQLClient,
+  requests: readonly LoadRequest[],
+  limits: { maxRequests: number; maxSeconds: number; concurrency: number },
+): Promise<LoadResult> {
+  const latencies = new Float64Array(limits.maxRequests);
+  const failureKinds: Record<string, number> = {};
+  let sent = 0;
+  let done = 0;
+  const started = performance.now();
+  const deadline = started + limits.maxSeconds * 1000;
+  const worker = async () => {
+    while (sent < limits.maxRequests && performance.now() < deadline) {
+      const next = requests[sent % requests.length] as LoadRequest;
+      sent += 1;
+      const t0 = performance.now();
+      let kind: string | undefined;
+      try {
+        const answer = await client.post(next.authorization, next.payload);
+        if (answer.status !== 200) kind = `HTTP ${answer.status}`;
+        else if (hasErrors(answer)) kind = "GraphQL errors";
+      } catch (error) {
+        kind = (error as Error).message;
+      }
+      latencies[done] = performance.now() - t0;
+      done += 1;
+      if (kind) {
+        const key = `${next.label}: ${kind}`;
+        failureKinds[key] = (failureKinds[key] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: limits.concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    requests: done,
+    seconds,
+    rps: done / seconds,
+    latencies: latencies.slice(0, done).sort(),
+    failures: Object.values(failureKinds).reduce((sum, count) => sum + count, 0),
+    failureKinds,
+  };
+}
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;

@@ -176,7 +176,7 @@ const CLIENT_ERROR_CODES = new Set([
 ]);
 
 /** Errors with a code a client can act on pass; anything else is an internal error, logged, never shown. */
-function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = (error as { originalError?: unknown }).originalError ?? error;
   const where = {
     ...(formatted.path ? { path: formatted.path } : {}),
