@@ -3,6 +3,7 @@
 // the tenant, prints the plan, and changes the tenant only with --apply; a second run plans nothing.
 import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
+import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { ManagementError } from "auth0";
@@ -52,6 +53,8 @@ export interface ProvisionIo {
   isTerminal: boolean;
   /** Asks on the terminal; absent when there is none. */
   ask?: (question: string) => Promise<string>;
+  /** Asks on the terminal without echoing the answer. */
+  askSecret?: (question: string) => Promise<string>;
 }
 
 async function credentialsFrom(env: NodeJS.ProcessEnv, io: ProvisionIo) {
@@ -59,7 +62,7 @@ async function credentialsFrom(env: NodeJS.ProcessEnv, io: ProvisionIo) {
   let clientSecret = env.AUTH0_PROVISION_CLIENT_SECRET;
   if ((!clientId || !clientSecret) && io.ask) {
     clientId ||= (await io.ask("Client ID of the provisioning application: ")).trim();
-    clientSecret ||= await io.ask("Its client secret: ");
+    clientSecret ||= await (io.askSecret ?? io.ask)("Its client secret (not shown): ");
   }
   if (!clientId || !clientSecret) {
     throw new UsageError(
@@ -180,14 +183,39 @@ function reportFailure(error: unknown, io: ProvisionIo): number {
   throw error;
 }
 
+/** Questions on the terminal; what is typed after `askSecret`'s question is not echoed. */
+function terminalPrompts() {
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!muted) process.stdout.write(chunk);
+      done();
+    },
+  });
+  const readline = createInterface({ input: process.stdin, output, terminal: true });
+  return {
+    ask: (question: string) => readline.question(question),
+    askSecret: async (question: string) => {
+      process.stdout.write(question);
+      muted = true;
+      try {
+        return await readline.question("");
+      } finally {
+        muted = false;
+        process.stdout.write("\n");
+      }
+    },
+    close: () => readline.close(),
+  };
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const terminal = process.stdin.isTTY && process.stdout.isTTY;
-  const readline = terminal ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+  const prompts = process.stdin.isTTY && process.stdout.isTTY ? terminalPrompts() : undefined;
   process.exitCode = await main(process.argv.slice(2), process.env, {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
     isTerminal: Boolean(process.stdout.isTTY),
-    ...(readline ? { ask: (question: string) => readline.question(question) } : {}),
+    ...(prompts ? { ask: prompts.ask, askSecret: prompts.askSecret } : {}),
   });
-  readline?.close();
+  prompts?.close();
 }
