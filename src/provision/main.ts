@@ -1,4 +1,4 @@
-// `npm run provision -- --domain your-tenant.eu.auth0.com [--apply] [--demo] [--env-file PATH]`: sets an
+// `npm run provision -- --domain your-tenant.eu.auth0.com [--apply] [--demo] [--write-env PATH]`: sets an
 // Auth0 tenant up for Gatehouse from its declarative definition (src/auth0/tenant-definition.ts). It reads
 // the tenant, prints the plan, and changes the tenant only with --apply; a second run plans nothing.
 import { writeFile } from "node:fs/promises";
@@ -21,7 +21,7 @@ import {
 } from "./provision.js";
 
 const USAGE = `Usage:
-  npm run provision -- --domain <tenant domain> [--apply] [--demo] [--env-file PATH]
+  npm run provision -- --domain <tenant domain> [--apply] [--demo] [--write-env PATH]
                        [--audience <API identifier>] [--spa-callback <URL>]...
 
 Sets an Auth0 tenant up for Gatehouse: the API and its permissions (RBAC on, permissions in the token),
@@ -33,7 +33,8 @@ changes nothing without --apply. Never deletes anything.
   --apply                 carry the plan out
   --demo                  also the demo organizations, users (password ${SEED_PASSWORD}), back ends and partner:
                           for a development tenant only
-  --env-file PATH         write the variables, with the secret, to PATH (mode 600) instead of the terminal
+  --write-env PATH        write the variables, with the secret, to PATH (mode 600) instead of the terminal
+                          (not --env-file: Node 20 takes that one for itself, wherever it appears)
   --audience <id>         the API identifier (default ${DEFAULT_AUDIENCE})
   --spa-callback <URL>    the SPA's allowed callback URL, repeatable (default ${DEV_SPA_CALLBACKS.join(", ")})
   -h, --help              this text
@@ -88,7 +89,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Provision
         domain: { type: "string" },
         apply: { type: "boolean", default: false },
         demo: { type: "boolean", default: false },
-        "env-file": { type: "string" },
+        "write-env": { type: "string" },
         audience: { type: "string" },
         "spa-callback": { type: "string", multiple: true },
         help: { type: "boolean", short: "h", default: false },
@@ -126,7 +127,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Provision
     io.out("Not set by this tool (do it once, by hand):");
     for (const step of MANUAL_STEPS) io.out(`  - ${step}`);
     io.out("");
-    const envFile = values["env-file"];
+    const envFile = values["write-env"];
     if (envFile) {
       await writeFile(envFile, `${variableLines(variables, true).join("\n")}\n`, { mode: 0o600 });
       io.out(`Gatehouse's variables, with its secret, are in ${envFile}:`);
@@ -136,7 +137,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Provision
       for (const line of variableLines(variables, io.isTerminal)) io.out(`  ${line}`);
       if (variables.AUTH0_CLIENT_SECRET && !io.isTerminal) {
         io.out(
-          "  AUTH0_CLIENT_SECRET is shown only on a terminal; use --env-file PATH to write it to a file",
+          "  AUTH0_CLIENT_SECRET is shown only on a terminal; use --write-env PATH to write it to a file",
         );
       }
     }

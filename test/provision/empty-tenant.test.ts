@@ -1,15 +1,17 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { ClientsClient } from "auth0/clients";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exchangeClientCredentials } from "../../src/auth0/client-credentials.js";
-import { DEFAULT_AUDIENCE, gatehouseTenant } from "../../src/auth0/tenant-definition.js";
+import { DEFAULT_AUDIENCE } from "../../src/auth0/tenant-definition.js";
 import { loadConfig } from "../../src/config.js";
-import { DEMO_DATA, DEV_SPA_CALLBACKS, SEED_PASSWORD } from "../../src/dev/demo-seed.js";
+import { DEMO_DATA } from "../../src/dev/demo-seed.js";
 import { DEV_PROVISIONER, emptyTenantSeed } from "../../src/dev/empty-tenant.js";
 import { main } from "../../src/provision/main.js";
-import { provision, type GatehouseVariables } from "../../src/provision/provision.js";
+import type { GatehouseVariables } from "../../src/provision/provision.js";
 import { partnerTokensFor, PARTNER } from "../support/partner-login.js";
 import {
   basic,
@@ -20,7 +22,7 @@ import {
   type Stack,
 } from "../support/stack.js";
 
-const DEFINITION = gatehouseTenant({ audience: DEFAULT_AUDIENCE, spaCallbacks: DEV_SPA_CALLBACKS });
+const run = promisify(execFile);
 const [ACME_BACK_END] = DEMO_DATA.backEnds;
 const [INITECH] = DEMO_DATA.partners;
 
@@ -57,6 +59,43 @@ async function provisionedApplications(stack: Stack): Promise<DemoApplications> 
   };
 }
 
+/** Runs the command in its own process, as `npm run provision` does, and reads the variables it wrote. */
+async function provisionFromTheCommandLine(domain: string): Promise<GatehouseVariables> {
+  const folder = await mkdtemp(join(tmpdir(), "gatehouse-provision-"));
+  try {
+    const envFile = join(folder, "gatehouse.env");
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "src/provision/main.ts",
+        "--domain",
+        domain,
+        "--apply",
+        "--demo",
+        "--write-env",
+        envFile,
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AUTH0_PROVISION_CLIENT_ID: DEV_PROVISIONER.clientId,
+          AUTH0_PROVISION_CLIENT_SECRET: DEV_PROVISIONER.clientSecret,
+        },
+      },
+    );
+    expect(stdout).toContain("Plan: 23 to create, 0 to change, 0 to leave.");
+    expect(stdout).toContain("Applied. A second run plans nothing.");
+    const lines = (await readFile(envFile, "utf8")).trim().split("\n");
+    const written = Object.fromEntries(lines.map((line) => line.split(/=(.*)/s).slice(0, 2)));
+    expect(stdout).not.toContain(String(written.AUTH0_CLIENT_SECRET));
+    return written as unknown as GatehouseVariables;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
 beforeAll(async () => {
   seeded = await startStack();
   applications.set(seeded, {
@@ -68,17 +107,10 @@ beforeAll(async () => {
   });
   provisioned = await startStack({
     emulator: { seed: emptyTenantSeed() },
-    // `npm run provision -- --apply --demo`, then Gatehouse started with the variables it printed.
+    // `npm run provision -- --apply --demo` as an operator runs it, then Gatehouse started with the
+    // variables it wrote.
     prepare: async (emulator) => {
-      const result = await provision({
-        domain: emulator.url,
-        credentials: DEV_PROVISIONER,
-        definition: DEFINITION,
-        demo: { data: DEMO_DATA, password: SEED_PASSWORD },
-        apply: true,
-        progress: () => {},
-      });
-      variables = result.variables;
+      variables = await provisionFromTheCommandLine(emulator.url);
       const config = loadConfig({ ...variables });
       return {
         issuer: String(config.auth0Issuer),
@@ -187,6 +219,10 @@ async function outcomesOn(stack: Stack, identity: Identity) {
   for (const [name, query] of Object.entries(QUERIES)) {
     outcomes[name] = outcomeOf(await stack.graphql(query, options));
   }
+  // Tenants come in the order of their ids, which Auth0 assigns: compare them by name.
+  const tenants = (outcomes.tenants as { data: { tenants?: { nodes: { name: string }[] } | null } }).data
+    .tenants;
+  tenants?.nodes.sort((a, b) => a.name.localeCompare(b.name));
   outcomes.users = userListOutcomeOf(await stack.graphql(USERS, options));
   return outcomes;
 }
@@ -211,13 +247,13 @@ describe("Gatehouse on a tenant set up from empty by npm run provision -- --appl
     ]);
   });
 
-  it("a second provision plans nothing, and writes the secret only to the --env-file asked for", async () => {
+  it("a second provision plans nothing, and writes the secret only to the --write-env asked for", async () => {
     const folder = await mkdtemp(join(tmpdir(), "gatehouse-provision-"));
     try {
       const envFile = join(folder, "gatehouse.env");
       const out: string[] = [];
       const code = await main(
-        ["--domain", provisioned.emulator.url, "--demo", "--env-file", envFile],
+        ["--domain", provisioned.emulator.url, "--demo", "--write-env", envFile],
         {
           AUTH0_PROVISION_CLIENT_ID: DEV_PROVISIONER.clientId,
           AUTH0_PROVISION_CLIENT_SECRET: DEV_PROVISIONER.clientSecret,
