@@ -179,3 +179,37 @@ describe("against a tenant that differs from the definition", () => {
     expect(spaNow.callbacks).toEqual(DEV_SPA_CALLBACKS);
   });
 });
+
+describe("under the Management API's rate limit", () => {
+  let emulator: RunningEmulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, seed: withProvisioner(emulatorSeed()) });
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  it("waits out every 429 until x-ratelimit-reset and makes the same plan", async () => {
+    const total = (current: Stats) =>
+      Object.values(current.management).reduce((sum, count) => sum + count, 0);
+    await resetStats(emulator);
+    const unlimited = await runProvision(emulator, { apply: false });
+    const requestsNeeded = total(await stats(emulator));
+
+    const limited = await fetch(`${emulator.url}/__emulator/rate-limit`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ limit: 3, refillPerSecond: 2 }),
+    });
+    expect(limited.status).toBe(204);
+    await resetStats(emulator);
+    const { plan } = await runProvision(emulator, { apply: false });
+
+    expect(pending(plan)).toEqual(pending(unlimited.plan));
+    expect(plan.map((step) => step.subject)).toEqual(unlimited.plan.map((step) => step.subject));
+    const after = await stats(emulator);
+    expect(after.rateLimited).toBeGreaterThan(0);
+    // Every refused request was sent again, and nothing more: the refusals on top of what the plan needs.
+    expect(total(after)).toBe(requestsNeeded + after.rateLimited);
+  });
+});
