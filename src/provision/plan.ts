@@ -341,7 +341,7 @@ function existingOrganizationSteps(state: TenantState, definition: TenantDefinit
   });
 }
 
-function demoUserStep(state: TenantState, user: DemoUser, password: string): PlanStep[] {
+function demoUserStep(state: TenantState, user: DemoUser, password: string): PlanStep {
   const subject = `user ${user.email}`;
   const current = state.users.get(user.email);
   const roleNames = user.roles ?? [];
@@ -353,30 +353,28 @@ function demoUserStep(state: TenantState, user: DemoUser, password: string): Pla
     });
   };
   if (!current) {
-    return [
-      step(
-        subject,
-        [
-          { field: "name", to: user.name },
-          { field: "connection", to: DATABASE_CONNECTION },
-          ...(roleNames.length ? [{ field: "roles", to: [...roleNames] }] : []),
-        ],
-        async (api, ids) => {
-          const created = await api.users.create({
-            connection: DATABASE_CONNECTION,
-            // The demo's ids, so the demo's documentation and logs read the same on every tenant.
-            user_id: user.id.replace(/^auth0\|/, ""),
-            email: user.email,
-            email_verified: true,
-            name: user.name,
-            password,
-          });
-          ids.users.set(user.email, String(created.user_id));
-          await assignRoles(api, ids, roleNames);
-        },
-        "create",
-      ),
-    ];
+    return step(
+      subject,
+      [
+        { field: "name", to: user.name },
+        { field: "connection", to: DATABASE_CONNECTION },
+        ...(roleNames.length ? [{ field: "roles", to: [...roleNames] }] : []),
+      ],
+      async (api, ids) => {
+        const created = await api.users.create({
+          connection: DATABASE_CONNECTION,
+          // The demo's ids, so the demo's documentation and logs read the same on every tenant.
+          user_id: user.id.replace(/^auth0\|/, ""),
+          email: user.email,
+          email_verified: true,
+          name: user.name,
+          password,
+        });
+        ids.users.set(user.email, String(created.user_id));
+        await assignRoles(api, ids, roleNames);
+      },
+      "create",
+    );
   }
   // An existing user keeps their password; only tenant-level roles they lack are added.
   const roleIdsByName = new Map(state.roles.map((role) => [role.name, role.id]));
@@ -384,7 +382,7 @@ function demoUserStep(state: TenantState, user: DemoUser, password: string): Pla
   const missing = roleNames.filter((name) => !held.includes(name));
   const changes: FieldChange[] =
     missing.length === 0 ? [] : [{ field: "roles", from: held, to: [...held, ...missing] }];
-  return [step(subject, changes, (api, ids) => assignRoles(api, ids, missing))];
+  return step(subject, changes, (api, ids) => assignRoles(api, ids, missing));
 }
 
 function demoOrganizationStep(
@@ -627,7 +625,7 @@ export function planTenant(
   const { demo } = options;
   if (!demo) return steps;
   const password = need(options.demoPassword, "the demo users' password");
-  for (const user of demo.users) steps.push(...demoUserStep(state, user, password));
+  for (const user of demo.users) steps.push(demoUserStep(state, user, password));
   for (const org of demo.organizations) steps.push(demoOrganizationStep(state, definition, demo, org));
   for (const backEnd of demo.backEnds) steps.push(...demoBackEndSteps(state, definition, demo, backEnd));
   for (const partner of demo.partners) steps.push(...demoPartnerSteps(state, definition, partner));
