@@ -97,6 +97,8 @@ export function emulatorSeed(
           "http://auth0.com/oauth/grant-type/password-realm",
         ],
         callbacks: [...definition.spa.callbacks],
+        organization_usage: definition.spa.organizationUsage,
+        refresh_token: { rotation_type: definition.spa.refreshTokenRotation, expiration_type: "expiring" },
       },
       {
         client_id: DEV_SERVER_CLIENT.clientId,

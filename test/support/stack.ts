@@ -128,9 +128,20 @@ export async function startStack(
     events?: boolean;
     /** Serve the playground, with the seeded identities' tokens (as `npm start` with the emulator) or not. */
     playground?: { devIdentities: boolean };
+    /**
+     * Sets the emulator's tenant up before Gatehouse starts (as `npm run provision` does a real one) and says
+     * how Gatehouse reaches it: its application, its SPA. Default: the seeded tenant's.
+     */
+    prepare?: (emulator: RunningEmulator) => Promise<Partial<GatehouseOptions>>;
   } = {},
 ): Promise<Stack> {
   const emulator = await startEmulator({ port: 0, seed: emulatorSeed(), ...options.emulator });
+  const prepared = options.prepare
+    ? await options.prepare(emulator).catch(async (error: unknown) => {
+        await emulator.close();
+        throw error;
+      })
+    : {};
   const eventsToken = options.events ? EVENTS_TOKEN : options.gatehouse?.eventsToken;
   const gatehouse = await createGatehouse({
     issuer: emulator.issuer,
@@ -139,6 +150,7 @@ export async function startStack(
     clientSecret: "gatehouse-server-secret",
     // Tests run a pass when they need one; a background timer would make call counts depend on timing.
     directory: { fullPassIntervalMs: 3_600_000, changedUsersIntervalMs: 3_600_000 },
+    ...prepared,
     ...options.gatehouse,
     ...(eventsToken ? { eventsToken } : {}),
     ...(options.playground
@@ -154,6 +166,7 @@ export async function startStack(
         }
       : {}),
   });
+  const spaClientId = prepared.spaClientIds?.[0] ?? "gatehouse-spa";
   await gatehouse.ready;
   await gatehouse.app.listen({ port: 0, host: "127.0.0.1" });
   const port = (gatehouse.app.server.address() as AddressInfo).port;
@@ -188,7 +201,7 @@ export async function startStack(
       const tokens = await organizationLogin({
         issuer: emulator.issuer,
         audience: GATEHOUSE_API,
-        clientId: "gatehouse-spa",
+        clientId: spaClientId,
         callback: SPA_CALLBACK,
         email,
         password: SEED_PASSWORD,

@@ -58,6 +58,15 @@ export interface StoredClient {
   callbacks: string[];
   logo_uri?: string;
   client_metadata: Record<string, string>;
+  /** Whether users log in to it through an organization: `deny` (Auth0's default), `allow`, `require`. */
+  organization_usage?: "deny" | "allow" | "require";
+  /** With `require`, what the login page does without an organization. */
+  organization_require_behavior?: "no_prompt" | "pre_login_prompt" | "post_login_prompt";
+  /** Its refresh tokens: rotating or not, expiring or not. */
+  refresh_token?: {
+    rotation_type: "rotating" | "non-rotating";
+    expiration_type: "expiring" | "non-expiring";
+  };
   created_at: string;
 }
 

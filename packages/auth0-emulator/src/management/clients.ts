@@ -23,6 +23,38 @@ type ClientRoute = { Params: { id: string } };
 
 const APP_TYPES = ["spa", "non_interactive", "regular_web", "native"] as const;
 const AUTH_METHODS = ["none", "client_secret_post", "client_secret_basic"] as const;
+const ORGANIZATION_USAGES = ["deny", "allow", "require"] as const;
+const ORGANIZATION_REQUIRE_BEHAVIORS = ["no_prompt", "pre_login_prompt", "post_login_prompt"] as const;
+const ROTATION_TYPES = ["rotating", "non-rotating"] as const;
+const EXPIRATION_TYPES = ["expiring", "non-expiring"] as const;
+
+/**
+ * `refresh_token`: the emulator keeps its rotation and expiration types (Auth0's lifetimes are accepted
+ * and not kept); a rotating token must expire, as Auth0 requires.
+ */
+function optionalRefreshToken(
+  payload: Payload,
+  current: StoredClient["refresh_token"],
+): StoredClient["refresh_token"] | undefined {
+  const value = payload.refresh_token;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    invalidPayload(`Expected type object but found type ${typeof value}`, "refresh_token");
+  }
+  const settings = value as Payload;
+  const refreshToken = {
+    rotation_type:
+      optionalEnum(settings, "rotation_type", ROTATION_TYPES) ?? current?.rotation_type ?? "non-rotating",
+    expiration_type:
+      optionalEnum(settings, "expiration_type", EXPIRATION_TYPES) ??
+      current?.expiration_type ??
+      "non-expiring",
+  };
+  if (refreshToken.rotation_type === "rotating" && refreshToken.expiration_type === "non-expiring") {
+    invalidPayload("Rotating refresh tokens must be expiring (expiration_type: expiring)", "refresh_token");
+  }
+  return refreshToken;
+}
 
 /** The grant types Auth0 enables for a new application of each type when none are given. */
 const DEFAULT_GRANT_TYPES: Record<StoredClient["app_type"], string[]> = {
@@ -69,6 +101,7 @@ function toClient(client: StoredClient, withSecret: boolean): Management.Client 
     callbacks: [...client.callbacks],
     grant_types: [...client.grant_types],
     client_metadata: { ...client.client_metadata },
+    ...(client.refresh_token ? { refresh_token: { ...client.refresh_token } } : {}),
     ...(withSecret && secret ? { client_secret: secret } : {}),
   };
 }
@@ -76,6 +109,7 @@ function toClient(client: StoredClient, withSecret: boolean): Management.Client 
 /** The fields a create or an update may set, checked against Auth0's schema. */
 function clientFields(
   payload: Payload,
+  current?: StoredClient,
 ): Partial<StoredClient> & { metadata?: Record<string, string | null> } {
   const name = optionalString(payload, "name");
   const fields = {
@@ -88,6 +122,13 @@ function clientFields(
     grant_types: optionalStringArray(payload, "grant_types"),
     callbacks: optionalStringArray(payload, "callbacks"),
     metadata: optionalStringMap(payload, "client_metadata"),
+    organization_usage: optionalEnum(payload, "organization_usage", ORGANIZATION_USAGES),
+    organization_require_behavior: optionalEnum(
+      payload,
+      "organization_require_behavior",
+      ORGANIZATION_REQUIRE_BEHAVIORS,
+    ),
+    refresh_token: optionalRefreshToken(payload, current?.refresh_token),
   };
   if (fields.description !== undefined && fields.description.length > 140) {
     invalidPayload("String is too long (max 140)", "description");
@@ -158,6 +199,12 @@ export function registerClientRoutes(app: FastifyInstance, ctx: EmulatorContext)
         grant_types: fields.grant_types ?? DEFAULT_GRANT_TYPES[appType],
         callbacks: fields.callbacks ?? [],
         ...(fields.logo_uri === undefined ? {} : { logo_uri: fields.logo_uri }),
+        // Unset, organization_usage is Auth0's `deny` and refresh tokens are non-rotating and non-expiring.
+        ...(fields.organization_usage === undefined ? {} : { organization_usage: fields.organization_usage }),
+        ...(fields.organization_require_behavior === undefined
+          ? {}
+          : { organization_require_behavior: fields.organization_require_behavior }),
+        ...(fields.refresh_token === undefined ? {} : { refresh_token: fields.refresh_token }),
         client_metadata: mergeStringMap({}, metadata ?? {}),
         created_at: new Date().toISOString(),
       };
@@ -173,7 +220,7 @@ export function registerClientRoutes(app: FastifyInstance, ctx: EmulatorContext)
     async (request) => {
       const client = findClient(request.params.id);
       const payload = payloadOf(request.body);
-      const { metadata, ...fields } = clientFields(payload);
+      const { metadata, ...fields } = clientFields(payload, client);
       const secret = optionalString(payload, "client_secret");
       const scope = request.managementToken?.scope ?? [];
       if (secret !== undefined && !scope.includes("update:client_keys")) {
