@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { createGatehouse, type Gatehouse, type GatehouseOptions } from "../../src/app.js";
 import { ClientGrantsClient } from "auth0/clientGrants";
 import { ClientsClient } from "auth0/clients";
@@ -249,4 +250,29 @@ export function errorsByPath(response: GraphQLResponse): Record<string, string> 
     result[(error.path ?? []).join(".")] = String(error.extensions?.code);
   }
   return result;
+}
+
+/** Gatehouse's log lines, captured: pass `logger` to startStack's gatehouse options, read `lines()`. */
+export function captureLogs(level = "info"): {
+  logger: { level: string; stream: Writable };
+  lines(): Record<string, unknown>[];
+  text(): string;
+} {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const text = () => chunks.join("");
+  return {
+    logger: { level, stream },
+    text,
+    lines: () =>
+      text()
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
