@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createGatehouse } from "./app.js";
 import { registerEventStream } from "./directory/event-stream.js";
+import { serveMetrics } from "./http/metrics.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 
 /** Where Gatehouse talks to Auth0: the configured tenant, or an embedded emulator started here. */
@@ -64,11 +65,20 @@ async function main(): Promise<void> {
       ? { databaseUrl: config.databaseUrl }
       : { dataDir: join(config.dataDir, "store") },
     landingPage: !config.auth0Issuer,
+    logger: { level: config.logLevel, pretty: !config.production },
+    introspection: config.graphqlIntrospection,
+    rateLimits: config.rateLimits,
+    metricsOnApiPort: config.metricsPort === undefined,
     log: (line) => console.log(line),
     directory: { rateLimitShare: config.directorySyncShare },
     audit: { retentionDays: config.auditRetentionDays },
   });
   const address = await gatehouse.app.listen({ port: config.port, host: config.host });
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(gatehouse.metrics, { port: config.metricsPort, host: config.host });
+  if (metricsServer) console.log(`Prometheus metrics at ${metricsServer.address}/metrics`);
   const webhookBase = auth0.embedded ? address : config.publicUrl;
   if (eventsToken && webhookBase) {
     await registerEventStream({
@@ -109,6 +119,7 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       void gatehouse
         .close()
+        .then(() => metricsServer?.close())
         .then(() => auth0.close())
         .then(() => process.exit(0));
     });

@@ -12,7 +12,11 @@ export function graphqlInputErrors(
   formatted: GraphQLFormattedError,
   original: unknown,
 ): GraphQLFormattedError | undefined {
-  if (original instanceof GraphQLError && original.message === APQ_HASH_MISMATCH) {
+  // By name, not `instanceof`: Apollo may hold another copy of graphql than this module (CJS and ESM).
+  if (
+    (original as Error | undefined)?.name === "GraphQLError" &&
+    (original as Error).message === APQ_HASH_MISMATCH
+  ) {
     return {
       message: "The persisted query's sha256Hash is not the hash of the query sent with it",
       extensions: { code: "BAD_USER_INPUT" },

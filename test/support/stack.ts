@@ -276,3 +276,22 @@ export function captureLogs(level = "info"): {
         .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }
+
+/** Another Gatehouse instance on a stack's emulator (instances of one deployment), listening on a free port. */
+export async function startInstance(
+  stack: Stack,
+  options: Partial<GatehouseOptions> = {},
+): Promise<{ gatehouse: Gatehouse; url: string; close(): Promise<void> }> {
+  const gatehouse = await createGatehouse({
+    issuer: stack.emulator.issuer,
+    audience: GATEHOUSE_API,
+    clientId: "gatehouse-server",
+    clientSecret: "gatehouse-server-secret",
+    directory: { fullPassIntervalMs: 3_600_000, changedUsersIntervalMs: 3_600_000 },
+    ...options,
+  });
+  await gatehouse.ready;
+  await gatehouse.app.listen({ port: 0, host: "127.0.0.1" });
+  const url = `http://127.0.0.1:${(gatehouse.app.server.address() as AddressInfo).port}`;
+  return { gatehouse, url, close: () => gatehouse.close() };
+}
