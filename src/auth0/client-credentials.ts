@@ -34,13 +34,20 @@ export async function exchangeClientCredentials(
     audience: credentials.audience,
     ...(credentials.scope ? { scope: credentials.scope } : {}),
   });
-  let response: Response;
-  try {
-    response = await fetch(`${issuer}oauth/token`, {
+  const request = () =>
+    fetch(`${issuer}oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
       body,
       signal: AbortSignal.timeout(10_000),
+    });
+  let response: Response;
+  try {
+    // A kept-alive connection the server closed as it was reused fails before the server read the request;
+    // fetch does not retry a POST by itself, so one more try, on a fresh connection, is safe.
+    response = await request().catch((error: unknown) => {
+      if (!isConnectionReset(error)) throw error;
+      return request();
     });
   } catch (error) {
     throw new TokenEndpointUnavailableError("Auth0's token endpoint did not answer", { cause: error });
@@ -53,6 +60,11 @@ export async function exchangeClientCredentials(
     throw new TokenEndpointUnavailableError(`Auth0's token endpoint answered ${response.status}`);
   }
   return { accessToken: payload.access_token, expiresAt: Date.now() + payload.expires_in * 1000 };
+}
+
+function isConnectionReset(error: unknown): boolean {
+  const code = ((error as { cause?: { code?: unknown } })?.cause as { code?: unknown } | undefined)?.code;
+  return code === "ECONNRESET" || code === "UND_ERR_SOCKET";
 }
 
 /**
