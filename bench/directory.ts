@@ -69,9 +69,9 @@ const QUERIES = {
   roles: "{ users(first: 25) { nodes { id email roles blocked lastLogin loginsCount } } }",
   tenant: "{ tenant { id name displayName users(first: 10) { totalCount nodes { id name } } } }",
   admin:
-    "{ tenant { id plan apiKeys { id name scopes createdAt createdBy { id } } integrations { id status scopes partner { id name } enabledBy { id } } } }",
+    "{ tenant { id plan { name } apiKeys { id name scopes createdAt createdBy { id } } integrations { id status scopes partner { id name } enabledBy { id } } } }",
   operator:
-    "{ tenants(first: 10) { nodes { id name displayName plan users(first: 5) { totalCount nodes { id email roles } } } } }",
+    "{ tenants(first: 10) { nodes { id name displayName plan { name } users(first: 5) { totalCount nodes { id email roles } } } } }",
 } satisfies Record<Read, string>;
 
 const SEARCHES = ["bench1", "bench2", "ada", "mia", "cara", "b", "gus", "bench4", "m", "max"];
