@@ -83,7 +83,7 @@ export interface GatehouseOptions {
   directory?: Partial<DirectorySettings>;
   /** How long audit events are kept. */
   audit?: Partial<AuditSettings>;
-  /** Where progress lines go (the directory's import and passes); the process decides. Default: nowhere. */
+  /** Where progress lines go (the directory's import and passes). Default: the request log, at info. */
   log?: (line: string) => void;
   /** The request log (one access line a request, refusals, internal errors). Default: silent. */
   logger?: LoggerSettings;
@@ -320,7 +320,8 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     fullPassIntervalMs: settings.fullPassIntervalMs,
     changedUsersIntervalMs: settings.changedUsersIntervalMs,
     importRetryDelayMs: settings.importRetryDelayMs,
-    log: options.log ?? (() => undefined),
+    // Progress lines go to the request log (at info) unless the process routes them elsewhere.
+    log: options.log ?? ((line) => logger.info(line)),
   });
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const namespace = options.cacheNamespace ?? "gatehouse";

@@ -69,7 +69,6 @@ async function main(): Promise<void> {
     introspection: config.graphqlIntrospection,
     rateLimits: config.rateLimits,
     metricsOnApiPort: config.metricsPort === undefined,
-    log: (line) => console.log(line),
     directory: { rateLimitShare: config.directorySyncShare },
     audit: { retentionDays: config.auditRetentionDays },
   });
