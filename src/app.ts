@@ -4,13 +4,16 @@ import { join } from "node:path";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import { KeyvAdapter } from "@apollo/utils.keyvadapter";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import cors from "@fastify/cors";
 import Fastify, {
-  type FastifyInstance,
+  LogController,
   type FastifyReply,
   type FastifyRequest,
+  type RawServerDefault,
   type RouteHandlerMethod,
+  type FastifyInstance,
 } from "fastify";
 import { buildSchema, type GraphQLFormattedError } from "graphql";
 import type Keyv from "keyv";
@@ -26,7 +29,15 @@ import { AuthenticationError, CallerUnavailableError } from "./caller/authentica
 import type { Caller } from "./caller/caller.js";
 import { CallerResolver } from "./caller/resolve-caller.js";
 import { DomainError } from "./errors.js";
-import { DEFAULT_SPA_CLIENT_IDS } from "./config.js";
+import { DEFAULT_RATE_LIMITS, DEFAULT_SPA_CLIENT_IDS, type RateLimitConfig } from "./config.js";
+import { ApiKeyExchangeLimits } from "./caller/exchange-limits.js";
+import { CallerRateLimits } from "./http/caller-limits.js";
+import { cacheRoundTrip, registerHealthRoutes } from "./http/health.js";
+import { createLogger, type LoggerSettings } from "./http/logger.js";
+import { GatehouseMetrics, registerMetricsRoute } from "./http/metrics.js";
+import { RequestObservations } from "./http/observation.js";
+import { rateLimitHeaders, ThrottledError, windowCounterFor } from "./http/rate-limit.js";
+import { graphqlInputErrors, rejectNulCharacters } from "./http/graphql-errors.js";
 import type { GatehouseContext } from "./context.js";
 import { allResolvers } from "./resolvers/index.js";
 import { createStore, type Store, type StoreOptions } from "./store/store.js";
@@ -40,6 +51,7 @@ import {
 import { createLoaders } from "./directory/loaders.js";
 import { DirectoryReadCache, type RequestDirectory } from "./directory/read-cache.js";
 import type { DirectoryReader } from "./store/directory.js";
+import type { DirectoryStatus } from "./directory/status.js";
 import { RateLimitPacer } from "./directory/pacer.js";
 import { DirectoryRunner } from "./directory/runner.js";
 import { DirectorySync } from "./directory/sync.js";
@@ -81,8 +93,19 @@ export interface GatehouseOptions {
   plans?: { now?: () => Date };
   /** API keys: the clock native keys expire by, and how long a secret rotation may wait for Auth0. */
   apiKeys?: Partial<ApiKeySettings>;
-  /** Where progress lines go (the directory's import and passes); the process decides. Default: nowhere. */
+  /** Where progress lines go (the directory's import and passes). Default: the request log, at info. */
   log?: (line: string) => void;
+  /** The request log (one access line a request, refusals, internal errors). Default: silent. */
+  logger?: LoggerSettings;
+  /** GraphQL introspection; default on (main.ts turns it off in production unless GRAPHQL_INTROSPECTION). */
+  introspection?: boolean;
+  /** Requests and API-key exchanges allowed per minute; DEFAULT_RATE_LIMITS for what is not given. */
+  rateLimits?: Partial<RateLimitConfig>;
+  /**
+   * Serve `/metrics` on the API port, to loopback callers only (default). main.ts turns it off when
+   * METRICS_PORT gives the metrics a port of their own.
+   */
+  metricsOnApiPort?: boolean;
 }
 
 export interface DirectorySettings {
@@ -111,6 +134,9 @@ const AUDIT_DEFAULTS: AuditSettings = {
   now: () => new Date(),
 };
 
+/** The most tokens a query may have: larger ones are refused unparsed. */
+const MAX_QUERY_TOKENS = 2000;
+
 /** How long requests in flight may take to finish when an instance closes. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -132,6 +158,8 @@ export interface Gatehouse {
   apiKeys: ApiKeyExchange;
   /** The request path's API-key checks; `flush()` writes the native keys' last uses now. */
   apiKeyChecks: ApiKeyChecks;
+  /** This instance's Prometheus metrics. */
+  metrics: GatehouseMetrics;
   /** Deletes audit events past their retention; runs on a timer, and on demand. */
   auditRetention: AuditRetention;
   cache: Keyv;
@@ -159,7 +187,18 @@ export function loadTypeDefs(): string {
     .join("\n");
 }
 
+/**
+ * A request id the client sends (`x-request-id`, from a proxy or the client's own tracing) is kept when it
+ * looks like an id; otherwise a fresh UUID. Request ids are kept in audit events, so generated ones must not
+ * repeat across instances or restarts.
+ */
+function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers["x-request-id"];
+  return typeof given === "string" && /^[\w.:-]{8,128}$/.test(given) ? given : randomUUID();
+}
+
 const CLIENT_ERROR_CODES = new Set([
+  "RATE_LIMITED",
   "UNAUTHENTICATED",
   "FORBIDDEN",
   "NOT_FOUND",
@@ -175,28 +214,58 @@ const CLIENT_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
-/** Errors with a code a client can act on pass; anything else is an internal error, logged, never shown. */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = (error as { originalError?: unknown }).originalError ?? error;
-  const where = {
-    ...(formatted.path ? { path: formatted.path } : {}),
-    ...(formatted.locations ? { locations: formatted.locations } : {}),
+/** An error's name and message, and its causes', for the log: never its stack, never a request's data. */
+function describeCause(error: unknown, depth = 0): Record<string, unknown> | undefined {
+  if (!(error instanceof Error) || depth > 3) return undefined;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof status === "number" ? { status } : {}),
+    ...(error.cause ? { cause: describeCause(error.cause, depth + 1) } : {}),
   };
-  // The one place the domain's errors become GraphQL errors.
-  if (original instanceof DomainError && CLIENT_ERROR_CODES.has(original.code)) {
-    return { message: original.message, ...where, extensions: { code: original.code, ...original.details } };
-  }
-  const code = formatted.extensions?.code;
-  if (!(original instanceof DomainError) && typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
-    return formatted;
-  }
-  console.error(
-    `internal error at ${formatted.path?.join(".") ?? "request"}: ${(original as Error)?.name ?? "Error"}`,
-    {
-      status: (original as { statusCode?: unknown })?.statusCode,
-    },
-  );
-  return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+}
+
+/**
+ * Errors with a code a client can act on pass; anything else is an internal error, logged with its cause,
+ * never shown. Every code is noted on the request's observation, for its access line.
+ */
+export function errorFormatter(
+  observations: RequestObservations,
+  logger: { error: (o: object, m: string) => void },
+) {
+  const classify = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = (error as { originalError?: unknown }).originalError ?? error;
+    const where = {
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+    };
+    // The one place the domain's errors become GraphQL errors.
+    if (original instanceof DomainError && CLIENT_ERROR_CODES.has(original.code)) {
+      return {
+        message: original.message,
+        ...where,
+        extensions: { code: original.code, ...original.details },
+      };
+    }
+    const input = graphqlInputErrors(formatted, original);
+    if (input) return input;
+    const code = formatted.extensions?.code;
+    if (!(original instanceof DomainError) && typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
+      return formatted;
+    }
+    (observations.current()?.log ?? logger).error(
+      { at: formatted.path?.join(".") ?? "request", error: describeCause(original) },
+      "internal error",
+    );
+    return { message: "Internal server error", ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  };
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = classify(formatted, error);
+    const code = result.extensions?.code;
+    if (typeof code === "string") observations.current()?.errorCodes.add(code);
+    return result;
+  };
 }
 
 /**
@@ -233,13 +302,24 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       { cause: error },
     );
   }
+  const logger = createLogger(options.logger);
+  const observations = new RequestObservations();
+  // The directory runner is made below; the metrics read its status only when scraped.
+  const metrics: GatehouseMetrics = new GatehouseMetrics((): Promise<DirectoryStatus> => directory.status());
+  const countManagementCall = () => {
+    const observation = observations.current();
+    if (observation) observation.managementCalls += 1;
+  };
   const auth0 = { issuer: options.issuer, audience: options.audience, token: tokens.getToken };
-  const management = new Auth0Management(auth0);
+  const management = new Auth0Management({
+    ...auth0,
+    fetch: metrics.observeManagement(fetch, countManagementCall),
+  });
   const settings = { ...DIRECTORY_DEFAULTS, ...options.directory };
   // The background sync reads through a pacer, so it never takes more than its share of any rate limit.
   const pacer = new RateLimitPacer({ share: settings.rateLimitShare });
   const sync = new DirectorySync(
-    new Auth0Management({ ...auth0, fetch: pacer.fetch }),
+    new Auth0Management({ ...auth0, fetch: metrics.observeManagement(pacer.fetch, countManagementCall) }),
     management,
     store.directory,
     cache,
@@ -252,9 +332,27 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     fullPassIntervalMs: settings.fullPassIntervalMs,
     changedUsersIntervalMs: settings.changedUsersIntervalMs,
     importRetryDelayMs: settings.importRetryDelayMs,
-    log: options.log ?? (() => undefined),
+    // Progress lines go to the request log (at info) unless the process routes them elsewhere.
+    log: options.log ?? ((line) => logger.info(line)),
   });
-  const apiKeys = new ApiKeyExchange({ issuer: options.issuer, audience: options.audience }, cache);
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const namespace = options.cacheNamespace ?? "gatehouse";
+  const windowCounter = windowCounterFor(cache, namespace);
+  const exchangeLimits = new ApiKeyExchangeLimits(
+    windowCounter,
+    {
+      perSourcePerMinute: limits.apiKeyExchangesPerSourcePerMinute,
+      globalPerMinute: limits.apiKeyExchangesPerMinute,
+    },
+    () => observations.current()?.sourceIp,
+    () => metrics.apiKeyExchanges.inc(),
+  );
+  const callerLimits = new CallerRateLimits(windowCounter, limits);
+  const apiKeys = new ApiKeyExchange(
+    { issuer: options.issuer, audience: options.audience },
+    cache,
+    exchangeLimits,
+  );
   const apiKeyChecks = new ApiKeyChecks(store.apiKeys, store.auditLog, options.apiKeys?.now);
   const plans = new PlanService(store, options.plans?.now);
   const services = {
@@ -263,12 +361,25 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     apiKeys: new ApiKeyService(management, store, sync, apiKeys, options.audience, plans, options.apiKeys),
     integrations: new IntegrationService(management, store, plans),
   };
-  const verifier = new AccessTokenVerifier({ issuer: options.issuer, audience: options.audience });
+  const verifier = new AccessTokenVerifier(
+    { issuer: options.issuer, audience: options.audience },
+    metrics.cacheLookup("verified_tokens"),
+  );
   const spaClientIds = new Set(options.spaClientIds ?? DEFAULT_SPA_CLIENT_IDS);
-  const readCache = new DirectoryReadCache(store.directory);
+  const readCache = new DirectoryReadCache(store.directory, metrics.cacheLookup("directory_reads"));
   /** A request's caller is resolved against the directory as that request sees it. */
-  const callersFor = (directory: DirectoryReader) =>
-    new CallerResolver(verifier, apiKeys, apiKeyChecks, directory, sync, store.integrations, spaClientIds);
+  const callersFor = (requestDirectory: DirectoryReader) =>
+    new CallerResolver(
+      verifier,
+      apiKeys,
+      apiKeyChecks,
+      requestDirectory,
+      sync,
+      store.integrations,
+      spaClientIds,
+      exchangeLimits,
+      () => directory.ready,
+    );
 
   const typeDefs = loadTypeDefs();
   const resolvers = protectResolvers(
@@ -283,11 +394,17 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const auditSettings = { ...AUDIT_DEFAULTS, ...options.audit };
   const auditRetention = new AuditRetention(store.auditLog, auditSettings.retentionDays, auditSettings.now);
 
-  // Request ids are kept in audit events, so they must not repeat across instances or restarts.
-  const app = Fastify({ logger: false, bodyLimit: 1_000_000, genReqId: () => randomUUID() });
+  const app = Fastify({
+    loggerInstance: logger,
+    // One access line a request, written by the observation below, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1_000_000,
+    genReqId: requestIdOf,
+  }) as unknown as FastifyInstance<RawServerDefault>;
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  observations.register(app, metrics);
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     // Browsers on these origins (the SPA) may call the API; bearer tokens, so no cookies are allowed.
     await app.register(cors, {
@@ -302,15 +419,23 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     maxDepth: { n: 10 },
     maxAliases: { n: 20 },
     costLimit: { maxCost: 5000 },
-    maxTokens: { n: 2000 },
+    // graphql's own parser counts tokens (parseOptions below): armor's count throws where Apollo answers 500.
+    maxTokens: { enabled: false },
   }).protect();
   const plugins: ApolloServerPlugin<GatehouseContext>[] = [
     fastifyApolloDrainPlugin(app),
     ...(armor.plugins as ApolloServerPlugin<GatehouseContext>[]),
-    // A mutation reads what it wrote: past its writes, the version the request read is stale.
+    rejectNulCharacters<GatehouseContext>(),
     {
       requestDidStart: async () => ({
-        didResolveOperation: async ({ operation, contextValue }) => {
+        didResolveOperation: async ({ operation, operationName, contextValue }) => {
+          const observation = observations.current();
+          if (observation && operation) {
+            observation.operationType = operation.operation;
+            const name = operationName ?? operation.name?.value;
+            if (name) observation.operationName = name;
+          }
+          // A mutation reads what it wrote: past its writes, the version the request read is stale.
           if (operation?.operation === "mutation") contextValue.directory.readFresh();
         },
       }),
@@ -321,11 +446,21 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const apollo = new ApolloServer<GatehouseContext>({
     typeDefs,
     resolvers,
-    introspection: true,
+    introspection: options.introspection ?? true,
     includeStacktraceInErrorResponses: false,
-    formatError,
+    formatError: errorFormatter(observations, logger),
+    // Persisted queries are shared by every instance when there is a shared cache; else Apollo's bounded LRU.
+    ...(options.cacheUrl
+      ? {
+          cache: new KeyvAdapter<string>(
+            cache as unknown as ConstructorParameters<typeof KeyvAdapter<string>>[0],
+          ),
+        }
+      : {}),
     plugins,
     validationRules: armor.validationRules,
+    // A query over the limit is a syntax error: 400 GRAPHQL_PARSE_FAILED, before any further work.
+    parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     allowBatchedHttpRequests: false,
     // main.ts owns the process's signals and closes the HTTP server, Apollo and Auth0 in order.
     stopOnTerminationSignals: false,
@@ -345,13 +480,15 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     }),
   });
 
-  // Liveness: the process answers. Readiness: it can serve, which needs the directory's first import.
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) =>
-    directory.ready
-      ? { status: "ready" }
-      : reply.code(503).header("retry-after", "5").send({ status: "importing the Auth0 directory" }),
-  );
+  registerHealthRoutes(app, {
+    directoryReady: () => directory.ready,
+    checks: [
+      { name: "store", check: () => store.ping() },
+      ...(options.cacheUrl ? [{ name: "cache", check: cacheRoundTrip(cache) }] : []),
+      { name: "jwks", check: () => verifier.keysReachable() },
+    ],
+  });
+  if (options.metricsOnApiPort !== false) registerMetricsRoute(app, metrics, { loopbackOnly: true });
 
   if (options.eventsToken) {
     const secret = options.eventsToken;
@@ -374,8 +511,9 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       } catch (error) {
         if (error instanceof MalformedEventError) return reply.code(400).send({ error: error.message });
         // Not applied: Auth0 delivers again later, and the directory is written idempotently.
-        console.error(
-          `directory: an event could not be applied (${(error as Error).name}); Auth0 will retry`,
+        request.log.error(
+          { error: describeCause(error) },
+          "directory: an event could not be applied; Auth0 will retry",
         );
         return reply.code(503).send({ error: "try again" });
       }
@@ -398,6 +536,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
    */
   const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<Caller | undefined> => {
     if (!directory.ready) {
+      request.observation?.errorCodes.add("UPSTREAM_UNAVAILABLE");
       reply
         .code(503)
         .header("retry-after", "5")
@@ -417,7 +556,13 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
       request.caller = await callersFor(requestDirectory).resolve(request.headers.authorization);
       return request.caller;
     } catch (error) {
+      if (error instanceof ThrottledError) {
+        sendThrottled(request, reply, error);
+        return undefined;
+      }
       if (error instanceof CallerUnavailableError) {
+        request.observation?.errorCodes.add("UPSTREAM_UNAVAILABLE");
+        request.log.warn({ error: describeCause(error) }, "credentials could not be checked");
         reply
           .code(503)
           .header("retry-after", String(error.retryAfterSeconds))
@@ -426,6 +571,11 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
         return undefined;
       }
       if (!(error instanceof AuthenticationError)) throw error;
+      if (request.observation)
+        request.observation.refusal = { reason: error.reason, description: error.description };
+      metrics.credentialRefusals.inc({ reason: error.reason });
+      request.observation?.errorCodes.add("UNAUTHENTICATED");
+      request.log.info({ reason: error.reason, description: error.description }, "credentials refused");
       reply
         .code(401)
         .header("www-authenticate", error.challenge)
@@ -441,7 +591,22 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     url: "/graphql",
     method: ["GET", "POST"],
     preHandler: async (request, reply) => {
-      if (!(await authenticate(request, reply))) return reply;
+      const caller = await authenticate(request, reply);
+      if (!caller) return reply;
+      const decision = await callerLimits.take(caller, request.ip).catch((error: unknown) => {
+        // A shared cache that does not answer must not take the API down with it: the request is served.
+        request.log.warn({ error: describeCause(error) }, "the request rate limit could not be counted");
+        return undefined;
+      });
+      if (!decision) return;
+      reply.headers(rateLimitHeaders(decision));
+      if (!decision.allowed) {
+        return sendThrottled(
+          request,
+          reply,
+          new ThrottledError(decision.policy.name, decision.resetSeconds, rateLimitHeaders(decision)),
+        );
+      }
     },
     // The integration types its route's reply as a string; the 401 above sends JSON on the same route.
     handler: graphqlHandler as unknown as RouteHandlerMethod,
@@ -451,10 +616,29 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const ready = directory.start();
   ready.catch(() => undefined);
 
+  /** Too many requests: 429 with `Retry-After`, never a 401 that would tell a client its key is bad. */
+  function sendThrottled(request: FastifyRequest, reply: FastifyReply, error: ThrottledError) {
+    metrics.throttled.inc({ limit: error.limit });
+    request.observation?.errorCodes.add("RATE_LIMITED");
+    request.log.info({ limit: error.limit, retryAfterSeconds: error.retryAfterSeconds }, "request throttled");
+    return reply
+      .code(429)
+      .headers(error.headers)
+      .header("cache-control", "no-store")
+      .send({
+        errors: [
+          {
+            message: `Too many requests; try again in ${error.retryAfterSeconds} s`,
+            extensions: { code: "RATE_LIMITED", retryAfterSeconds: error.retryAfterSeconds },
+          },
+        ],
+      });
+  }
+
   const pruneAuditLog = () => {
     auditRetention.prune().catch((error: unknown) => {
       // Tried again at the next tick; nothing is lost by keeping old events a little longer.
-      console.error(`audit retention: pruning failed (${(error as Error).name})`);
+      logger.error({ error: describeCause(error) }, "audit retention: pruning failed");
     });
   };
   const auditTimer = setInterval(pruneAuditLog, auditSettings.pruneIntervalMs);
@@ -465,6 +649,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
     management,
     apiKeys,
     apiKeyChecks,
+    metrics,
     auditRetention,
     cache,
     store,

@@ -38,12 +38,92 @@ export interface Config {
   playground: boolean;
   /** The organization the playground's "Sign in" logs in to against a real tenant (PLAYGROUND_ORGANIZATION). */
   playgroundOrganization: string | undefined;
+  /** pino's level (LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. Default info. */
+  logLevel: LogLevel;
+  /** Serve `/metrics` on this port of its own (METRICS_PORT); unset: on the API port, to loopback callers only. */
+  metricsPort: number | undefined;
+  /** Whether GraphQL introspection is on (GRAPHQL_INTROSPECTION); default: on in development, off in production. */
+  graphqlIntrospection: boolean;
+  /** Per-caller request limits and API-key exchange limits, per minute (RATE_LIMIT_* variables). */
+  rateLimits: RateLimitConfig;
   /** Port of the embedded emulator, when AUTH0_DOMAIN is unset. */
   emulatorPort: number;
   dataDir: string;
 }
 
 export class ConfigError extends Error {}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RateLimitConfig {
+  perUserPerMinute: number;
+  perApiKeyPerMinute: number;
+  perTenantPerMinute: number;
+  anonymousPerSourcePerMinute: number;
+  apiKeyExchangesPerSourcePerMinute: number;
+  apiKeyExchangesPerMinute: number;
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  const value = raw?.trim().toLowerCase() || "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  }
+  return value as LogLevel;
+}
+
+function flag(name: string, raw: string | undefined, fallback: boolean): boolean {
+  const value = raw?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (["true", "1", "on", "yes"].includes(value)) return true;
+  if (["false", "0", "off", "no"].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function perMinute(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`${name} must be a whole number of requests a minute (at least 1), got "${raw}"`);
+  }
+  return value;
+}
+
+/** Generous: the benchmarks' and the test suite's busiest callers stay well under them. */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  perUserPerMinute: 12_000,
+  perApiKeyPerMinute: 30_000,
+  perTenantPerMinute: 120_000,
+  anonymousPerSourcePerMinute: 12_000,
+  // Each exchange that reaches Auth0 counts against the tenant's monthly machine-token quota.
+  apiKeyExchangesPerSourcePerMinute: 60,
+  apiKeyExchangesPerMinute: 600,
+};
+
+function rateLimits(env: NodeJS.ProcessEnv): RateLimitConfig {
+  const d = DEFAULT_RATE_LIMITS;
+  return {
+    perUserPerMinute: perMinute("RATE_LIMIT_USER", env.RATE_LIMIT_USER, d.perUserPerMinute),
+    perApiKeyPerMinute: perMinute("RATE_LIMIT_API_KEY", env.RATE_LIMIT_API_KEY, d.perApiKeyPerMinute),
+    perTenantPerMinute: perMinute("RATE_LIMIT_TENANT", env.RATE_LIMIT_TENANT, d.perTenantPerMinute),
+    anonymousPerSourcePerMinute: perMinute(
+      "RATE_LIMIT_ANONYMOUS",
+      env.RATE_LIMIT_ANONYMOUS,
+      d.anonymousPerSourcePerMinute,
+    ),
+    apiKeyExchangesPerSourcePerMinute: perMinute(
+      "RATE_LIMIT_API_KEY_EXCHANGES_PER_SOURCE",
+      env.RATE_LIMIT_API_KEY_EXCHANGES_PER_SOURCE,
+      d.apiKeyExchangesPerSourcePerMinute,
+    ),
+    apiKeyExchangesPerMinute: perMinute(
+      "RATE_LIMIT_API_KEY_EXCHANGES",
+      env.RATE_LIMIT_API_KEY_EXCHANGES,
+      d.apiKeyExchangesPerMinute,
+    ),
+  };
+}
 
 /** `tenant.eu.auth0.com` → `https://tenant.eu.auth0.com/`; a full URL (emulator) is kept, with a trailing slash. */
 function issuerFromDomain(domain: string): string {
@@ -209,6 +289,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const audience = env.AUTH0_AUDIENCE?.trim() || "https://api.gatehouse.local";
   return {
     environment,
+    logLevel: logLevel(env.LOG_LEVEL),
+    metricsPort: env.METRICS_PORT?.trim() ? port("METRICS_PORT", env.METRICS_PORT, 0) : undefined,
+    graphqlIntrospection: flag(
+      "GRAPHQL_INTROSPECTION",
+      env.GRAPHQL_INTROSPECTION,
+      environment !== "production",
+    ),
+    rateLimits: rateLimits(env),
     auth0Issuer: domain ? issuerFromDomain(domain) : undefined,
     audience,
     clientId,

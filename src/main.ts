@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createGatehouse } from "./app.js";
 import { registerEventStream } from "./directory/event-stream.js";
+import { serveMetrics } from "./http/metrics.js";
 import { ConfigError, loadConfig, loadEnvFile, type Config } from "./config.js";
 import { POST_LOGIN_CLAIMS_PATH } from "./http/post-login-claims.js";
 
@@ -87,10 +88,15 @@ async function main(): Promise<void> {
           devIdentities: auth0.devIdentities,
         }
       : undefined,
-    log: (line) => console.log(line),
+    logger: { level: config.logLevel, pretty: config.environment !== "production" },
+    introspection: config.graphqlIntrospection,
+    rateLimits: config.rateLimits,
+    metricsOnApiPort: config.metricsPort === undefined,
     directory: { rateLimitShare: config.directorySyncShare },
     audit: { retentionDays: config.auditRetentionDays },
   });
+  // METRICS_PORT gives the metrics a server of their own, started once the API listens.
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   // SIGTERM (a container's stop, `kill`) and SIGINT (Ctrl-C) drain: requests in flight get the instance's
   // grace period to finish, then Gatehouse and the embedded emulator close and the process exits 0.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -103,6 +109,7 @@ async function main(): Promise<void> {
       }, 15_000).unref();
       void gatehouse
         .close()
+        .then(() => metricsServer?.close())
         .then(() => auth0.close())
         .then(
           () => process.exit(0),
@@ -119,6 +126,10 @@ async function main(): Promise<void> {
       url: new URL(POST_LOGIN_CLAIMS_PATH, address).toString(),
       secret: actionSecret,
     });
+  }
+  if (config.metricsPort !== undefined) {
+    metricsServer = await serveMetrics(gatehouse.metrics, { port: config.metricsPort, host: config.host });
+    console.log(`Prometheus metrics at ${metricsServer.address}/metrics`);
   }
   const webhookBase = auth0.embedded ? address : config.publicUrl;
   if (eventsToken && webhookBase) {

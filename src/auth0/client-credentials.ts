@@ -34,7 +34,7 @@ export async function exchangeClientCredentials(
     audience: credentials.audience,
     ...(credentials.scope ? { scope: credentials.scope } : {}),
   });
-  const post = () =>
+  const request = () =>
     fetch(`${issuer}oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
@@ -43,12 +43,11 @@ export async function exchangeClientCredentials(
     });
   let response: Response;
   try {
-    response = await post().catch((error: unknown) => {
-      // A kept-alive connection the server closed while this process was busy (a blocked event loop
-      // outlives the server's keep-alive timeout) fails before the request is read: one retry on a new
-      // connection is safe, since nothing was exchanged.
-      if (isResetBeforeAnswer(error)) return post();
-      throw error;
+    // A kept-alive connection the server closed as it was reused fails before the server read the request;
+    // fetch does not retry a POST by itself, so one more try, on a fresh connection, is safe.
+    response = await request().catch((error: unknown) => {
+      if (!isConnectionReset(error)) throw error;
+      return request();
     });
   } catch (error) {
     throw new TokenEndpointUnavailableError("Auth0's token endpoint did not answer", { cause: error });
@@ -63,9 +62,9 @@ export async function exchangeClientCredentials(
   return { accessToken: payload.access_token, expiresAt: Date.now() + payload.expires_in * 1000 };
 }
 
-function isResetBeforeAnswer(error: unknown): boolean {
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  return cause?.code === "ECONNRESET" || cause?.code === "UND_ERR_SOCKET";
+function isConnectionReset(error: unknown): boolean {
+  const code = ((error as { cause?: { code?: unknown } })?.cause as { code?: unknown } | undefined)?.code;
+  return code === "ECONNRESET" || code === "UND_ERR_SOCKET";
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import { LRUCache } from "lru-cache";
-import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
+import { AuthenticationError, CallerUnavailableError, type RefusalReason } from "./authentication-error.js";
 
 /** The claims Gatehouse uses from a verified Auth0 access token. */
 export interface VerifiedToken {
@@ -19,15 +19,19 @@ export interface VerifiedToken {
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 
-function describe(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return "the access token expired";
+function refusal(error: unknown): AuthenticationError {
+  const refused = (description: string, reason: RefusalReason) =>
+    new AuthenticationError(description, "invalid_token", reason);
+  if (error instanceof errors.JWTExpired) return refused("the access token expired", "expired");
   if (error instanceof errors.JWTClaimValidationFailed)
-    return `the access token's ${error.claim} claim is not accepted`;
-  if (error instanceof errors.JOSEAlgNotAllowed) return "the access token must be signed with RS256";
-  if (error instanceof errors.JWKSNoMatchingKey) return "the access token was signed by an unknown key";
+    return refused(`the access token's ${error.claim} claim is not accepted`, "claim_rejected");
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return refused("the access token must be signed with RS256", "bad_signature");
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return refused("the access token was signed by an unknown key", "unknown_key");
   if (error instanceof errors.JWSSignatureVerificationFailed)
-    return "the access token's signature is invalid";
-  return "the access token is malformed";
+    return refused("the access token's signature is invalid", "bad_signature");
+  return refused("the access token is malformed", "malformed");
 }
 
 /** The JWKS could not be had (network, time-out, an error page): nothing is known about the token yet. */
@@ -55,7 +59,11 @@ export class AccessTokenVerifier {
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
   private lastForcedReload = 0;
 
-  constructor(private readonly options: { issuer: string; audience: string }) {
+  constructor(
+    private readonly options: { issuer: string; audience: string },
+    /** Told whether each verification found the token already verified (the cache's hit ratio). */
+    private readonly onLookup: (hit: boolean) => void = () => undefined,
+  ) {
     this.jwks = createRemoteJWKSet(new URL(`${options.issuer}.well-known/jwks.json`), {
       cooldownDuration: 30_000,
       timeoutDuration: 5_000,
@@ -86,10 +94,26 @@ export class AccessTokenVerifier {
     }
   }
 
+  /**
+   * Whether the issuer's signing keys can be had: the cached set while it is fresh (jose keeps it ten
+   * minutes), else one fetch now. Readiness asks this, so polling it costs Auth0 at most a fetch in ten minutes.
+   */
+  async keysReachable(): Promise<boolean> {
+    if (this.jwks.fresh) return true;
+    try {
+      await this.jwks.reload();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async verify(token: string): Promise<VerifiedToken> {
     const key = createHash("sha256").update(token).digest("base64url");
     const remembered = this.verified.get(key);
-    if (remembered && remembered.exp + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000) return remembered;
+    const hit = remembered !== undefined && remembered.exp + CLOCK_TOLERANCE_SECONDS > Date.now() / 1000;
+    this.onLookup(hit);
+    if (hit) return remembered;
 
     let payload;
     try {
@@ -100,7 +124,7 @@ export class AccessTokenVerifier {
           cause: error,
         });
       }
-      throw new AuthenticationError(describe(error));
+      throw refusal(error);
     }
     // jose checks `iat` only against a maximum age; a token "issued" in the future is forged or from a
     // misconfigured clock, and would outlive what its `exp` seems to promise.

@@ -74,19 +74,27 @@ export class ApiKeyChecks {
   async nativeCaller(key: string, version: () => Promise<number>, expectedId?: string): Promise<Caller> {
     const parsed = parseNativeKey(key);
     if (!parsed)
-      throw new AuthenticationError("the API key is malformed or mistyped (its checksum is wrong)");
+      throw new AuthenticationError(
+        "the API key is malformed or mistyped (its checksum is wrong)",
+        "invalid_token",
+        "malformed",
+      );
     if (expectedId !== undefined && expectedId !== parsed.id) {
-      throw new AuthenticationError("the Basic user name is not the API key's id");
+      throw new AuthenticationError(
+        "the Basic user name is not the API key's id",
+        "invalid_token",
+        "invalid_api_key",
+      );
     }
     const stored = await this.cached(`native:${parsed.id}`, version, () =>
       this.repository.findNative(parsed.id),
     );
     if (!stored || !secretMatches(parsed.secret, stored.secretHash)) {
-      throw new AuthenticationError("the API key is not valid");
+      throw new AuthenticationError("the API key is not valid", "invalid_token", "invalid_api_key");
     }
     const now = this.now();
     if (stored.expiresAt && Date.parse(stored.expiresAt) <= now.getTime()) {
-      throw new AuthenticationError("the API key has expired");
+      throw new AuthenticationError("the API key has expired", "invalid_token", "expired");
     }
     this.pendingUses.set(stored.id, now);
     const caller: Caller = {
@@ -124,7 +132,11 @@ export class ApiKeyChecks {
     );
     if (!rotation) return;
     if (issuedBeforeRotation(iat, rotation)) {
-      throw new AuthenticationError("the access token was issued before the API key was rotated");
+      throw new AuthenticationError(
+        "the access token was issued before the API key was rotated",
+        "invalid_token",
+        "invalid_api_key",
+      );
     }
     if (!rotation.firstUsedAt) {
       rotation.firstUsedAt = this.now().toISOString();

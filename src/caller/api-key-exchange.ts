@@ -7,6 +7,7 @@ import {
   type ExchangedToken,
 } from "../auth0/client-credentials.js";
 import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
+import type { ApiKeyExchangeLimits } from "./exchange-limits.js";
 
 /** How long wrong credentials are remembered, so a flood of bad attempts costs one token request. */
 export const REJECTED_CREDENTIALS_TTL_MS = 30_000;
@@ -31,6 +32,8 @@ export class ApiKeyExchange {
   constructor(
     private readonly options: { issuer: string; audience: string },
     private readonly cache: Keyv,
+    /** Rate limits on exchanges that reach Auth0 (see exchange-limits.ts); none when unset. */
+    private readonly limits?: Pick<ApiKeyExchangeLimits, "admitExchange">,
   ) {}
 
   static credentialsKey(clientId: string, clientSecret: string): string {
@@ -63,6 +66,7 @@ export class ApiKeyExchange {
     if (cached && cached.refreshAt > Date.now() && !(revokedAt && cached.obtainedAt <= revokedAt)) {
       return cached.accessToken;
     }
+    await this.limits?.admitExchange();
     try {
       const obtainedAt = Date.now();
       const token = await exchangeClientCredentials(this.options.issuer, {

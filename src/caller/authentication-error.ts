@@ -1,3 +1,19 @@
+/** Why credentials were refused, in one word operators can count (the access log, the metrics). */
+export type RefusalReason =
+  | "malformed"
+  | "expired"
+  | "bad_signature"
+  | "unknown_key"
+  | "claim_rejected"
+  | "unknown_client"
+  | "not_a_product_client"
+  | "invalid_api_key"
+  | "user_missing"
+  | "user_blocked"
+  | "not_a_member"
+  | "tenant_ambiguous"
+  | "inconsistent_token";
+
 /**
  * Bad or unusable credentials: the request gets HTTP 401 with an RFC 6750 `WWW-Authenticate` challenge and
  * nothing executes. The description is safe to show: it never repeats the credentials.
@@ -6,6 +22,7 @@ export class AuthenticationError extends Error {
   constructor(
     readonly description: string,
     readonly oauthError: "invalid_token" | "invalid_request" = "invalid_token",
+    readonly reason: RefusalReason = oauthError === "invalid_request" ? "malformed" : "claim_rejected",
   ) {
     super(description);
   }

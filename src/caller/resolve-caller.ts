@@ -3,6 +3,7 @@ import type { DirectoryClient, DirectoryReader, DirectoryUser } from "../store/d
 import type { IntegrationRepository } from "../store/store.js";
 import type { ApiKeyExchange } from "./api-key-exchange.js";
 import type { ApiKeyChecks } from "./api-key-checks.js";
+import type { ApiKeyExchangeLimits } from "./exchange-limits.js";
 import type { AccessTokenVerifier, VerifiedToken } from "./access-token-verifier.js";
 import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
 import { ANONYMOUS_CALLER, type Caller } from "./caller.js";
@@ -10,8 +11,14 @@ import { looksLikeNativeKey } from "./native-api-key.js";
 
 /** A user whose token may still be used: one that exists and is not blocked. */
 function assertUsable(user: DirectoryUser | null): void {
-  if (!user) throw new AuthenticationError("the access token's user no longer exists");
-  if (user.blocked) throw new AuthenticationError("the access token's user is blocked");
+  if (!user)
+    throw new AuthenticationError(
+      "the access token's user no longer exists",
+      "invalid_token",
+      "user_missing",
+    );
+  if (user.blocked)
+    throw new AuthenticationError("the access token's user is blocked", "invalid_token", "user_blocked");
 }
 
 /** RFC 6750 token68 characters: what a bearer token may be made of. */
@@ -90,6 +97,10 @@ export class CallerResolver {
     private readonly integrations: IntegrationRepository,
     /** The single-page apps whose users' tokens are accepted: configured, never inferred from Auth0. */
     private readonly spaClientIds: ReadonlySet<string>,
+    /** Keeps made-up client ids from reaching Auth0; unset: every Basic credential is exchanged. */
+    private readonly exchangeLimits?: ApiKeyExchangeLimits,
+    /** Whether the directory's first import is complete, so a client it does not hold does not exist. */
+    private readonly directoryComplete: () => boolean = () => false,
   ) {}
 
   /** The directory version this request reads under: what the API-key checks' cache is tagged with. */
@@ -109,10 +120,24 @@ export class CallerResolver {
         if (looksLikeNativeKey(credentials.clientSecret)) {
           return this.keys.nativeCaller(credentials.clientSecret, this.version, credentials.clientId);
         }
-        const token = await this.apiKeys.exchange(credentials.clientId, credentials.clientSecret);
+        await this.exchangeLimits?.assertKnownClient(
+          this.directory,
+          credentials.clientId,
+          this.directoryComplete(),
+        );
+        const token = await this.apiKeys
+          .exchange(credentials.clientId, credentials.clientSecret)
+          .catch((error: unknown) => {
+            if (!(error instanceof AuthenticationError)) throw error;
+            throw new AuthenticationError(error.description, error.oauthError, "invalid_api_key");
+          });
         const caller = await this.fromToken(await this.verifier.verify(token));
         if (caller.kind !== "TENANT_APP")
-          throw new AuthenticationError("Basic credentials must be an API key");
+          throw new AuthenticationError(
+            "Basic credentials must be an API key",
+            "invalid_token",
+            "invalid_api_key",
+          );
         return caller;
       }
     }
@@ -124,11 +149,20 @@ export class CallerResolver {
    * subject without it, a subject naming another client than `azp` — is refused, not guessed at.
    */
   private async fromToken(token: VerifiedToken): Promise<Caller> {
-    if (!token.azp) throw new AuthenticationError("the access token names no client (azp)");
+    if (!token.azp)
+      throw new AuthenticationError(
+        "the access token names no client (azp)",
+        "invalid_token",
+        "inconsistent_token",
+      );
     const machineSubject = token.sub.endsWith("@clients");
     if (token.gty === "client-credentials" || machineSubject) {
       if (token.gty !== "client-credentials" || token.sub !== `${token.azp}@clients`) {
-        throw new AuthenticationError("the access token's subject, client and grant type do not agree");
+        throw new AuthenticationError(
+          "the access token's subject, client and grant type do not agree",
+          "invalid_token",
+          "inconsistent_token",
+        );
       }
       return this.tenantApp(token, token.azp);
     }
@@ -142,7 +176,11 @@ export class CallerResolver {
     // An organization in the token is Auth0's word that the client may act there; a client bound to a
     // tenant acts in that tenant only, so the two must agree.
     if (token.orgId && tenantId && token.orgId !== tenantId) {
-      throw new AuthenticationError("the access token's organization is not the API key's tenant");
+      throw new AuthenticationError(
+        "the access token's organization is not the API key's tenant",
+        "invalid_token",
+        "inconsistent_token",
+      );
     }
     const caller: Caller = {
       kind: "TENANT_APP",
@@ -164,6 +202,8 @@ export class CallerResolver {
       if (client.isFirstParty || client.metadata.gatehouse_partner !== "true") {
         throw new AuthenticationError(
           "the access token's client is neither one of the product's single-page apps nor a Gatehouse partner",
+          "invalid_token",
+          "not_a_product_client",
         );
       }
     }
@@ -207,7 +247,11 @@ export class CallerResolver {
       );
     }, "the user's membership");
     if (!membership) {
-      throw new AuthenticationError("the access token's user is no longer a member of its organization");
+      throw new AuthenticationError(
+        "the access token's user is no longer a member of its organization",
+        "invalid_token",
+        "not_a_member",
+      );
     }
     return tenantId;
   }
@@ -263,7 +307,12 @@ export class CallerResolver {
       async () => (await this.directory.findClient(clientId)) ?? (await this.sync.learnClient(clientId)),
       "the token's client",
     );
-    if (!client) throw new AuthenticationError("the access token's client does not exist");
+    if (!client)
+      throw new AuthenticationError(
+        "the access token's client does not exist",
+        "invalid_token",
+        "unknown_client",
+      );
     return client;
   }
 
@@ -272,6 +321,8 @@ export class CallerResolver {
     if (tenants.length > 1) {
       throw new AuthenticationError(
         "the user belongs to several tenants: request a token for one of them (the organization parameter)",
+        "invalid_token",
+        "tenant_ambiguous",
       );
     }
     return tenants[0] ?? null;

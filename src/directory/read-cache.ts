@@ -36,11 +36,15 @@ function rowsIn(entry: Entry): number {
 export class DirectoryReadCache {
   private readonly entries = new LRUCache<string, Entry>({ maxSize: MAX_ROWS, sizeCalculation: rowsIn });
 
-  constructor(private readonly directory: DirectoryReader) {}
+  constructor(
+    private readonly directory: DirectoryReader,
+    /** Told whether each look-up was served from memory (the cache's hit ratio). */
+    private readonly onLookup: (hit: boolean) => void = () => undefined,
+  ) {}
 
   /** A reader for one request: the version is read on first use and holds for the request. */
   forRequest(): RequestDirectory {
-    const { directory, entries } = this;
+    const { directory, entries, onLookup } = this;
     let version: Promise<number> | undefined;
     let fresh = false;
     const currentVersion = () => (version ??= directory.version());
@@ -49,6 +53,7 @@ export class DirectoryReadCache {
       if (fresh) return load();
       const at = await currentVersion();
       const hit = entries.get(key);
+      onLookup(hit?.version === at);
       if (hit && hit.version === at) return hit.value as T;
       const value = await load();
       entries.set(key, { version: at, value });
@@ -68,6 +73,7 @@ export class DirectoryReadCache {
       const missing: string[] = [];
       for (const id of ids) {
         const hit = entries.get(`${prefix}:${id}`);
+        onLookup(hit?.version === at);
         if (hit && hit.version === at) {
           if (hit.value !== null) found.push(hit.value as T);
         } else missing.push(id);

@@ -81,6 +81,8 @@ export interface Store extends Repositories {
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /** The migration versions this start-up applied; empty when the schema was already current. */
   readonly appliedMigrations: readonly number[];
+  /** Reads Gatehouse's own schema once: throws when the database or the schema cannot be reached. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,10 @@ export async function createStore({ databaseUrl, dataDir, schema = "public" }: S
           transaction.open = false;
         }
       });
+    },
+
+    async ping() {
+      await driver.query(`select version from "${schema}".schema_migrations limit 1`);
     },
 
     close: () => driver.close(),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { databaseUrl, dropSchema, queryPostgres, randomSchema } from "../store/databases.js";
-import { basic, bearer, startStack, type Stack } from "../support/stack.js";
+import { basic, bearer, captureLogs, startStack, type Stack } from "../support/stack.js";
 
 const schema = randomSchema();
 let stack: Stack;
@@ -8,6 +8,7 @@ let acmeAdmin: string;
 /** Every secret this file saw, and everything Gatehouse wrote to the console meanwhile. */
 const secretsSeen: string[] = [];
 const consoleOutput: string[] = [];
+const logs = captureLogs();
 
 beforeAll(async () => {
   for (const method of ["log", "info", "warn", "error"] as const) {
@@ -18,7 +19,11 @@ beforeAll(async () => {
   // Postgres here, so a test can make the store's own write fail with a real trigger.
   // A short wait for Auth0's answer to a rotation, so a test can lose one (the emulator holds it back longer).
   stack = await startStack({
-    gatehouse: { store: { databaseUrl, schema }, apiKeys: { rotateTimeoutMs: 500 } },
+    gatehouse: {
+      store: { databaseUrl, schema },
+      apiKeys: { rotateTimeoutMs: 500 },
+      logger: logs.logger,
+    },
   });
   acmeAdmin = bearer(await stack.userToken("admin@acme.test"));
 });
@@ -347,7 +352,7 @@ describe("secrets", () => {
     expect(secretsSeen.length).toBeGreaterThanOrEqual(5);
     const stored = JSON.stringify(await queryPostgres(`select * from "${schema}".audit_events`));
     expect(stored).toContain("api_key.created");
-    const logged = consoleOutput.join("\n");
+    const logged = [...consoleOutput, logs.text()].join("\n");
     expect(logged).toContain("internal error"); // the injected store failure above was logged ...
     for (const secret of secretsSeen) {
       expect(stored).not.toContain(secret);

@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { createGatehouse, type Gatehouse, type GatehouseOptions } from "../../src/app.js";
 import { ClientGrantsClient } from "auth0/clientGrants";
 import { ClientsClient } from "auth0/clients";
@@ -278,4 +279,48 @@ export function errorsByPath(response: GraphQLResponse): Record<string, string> 
     result[(error.path ?? []).join(".")] = String(error.extensions?.code);
   }
   return result;
+}
+
+/** Gatehouse's log lines, captured: pass `logger` to startStack's gatehouse options, read `lines()`. */
+export function captureLogs(level = "info"): {
+  logger: { level: string; stream: Writable };
+  lines(): Record<string, unknown>[];
+  text(): string;
+} {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const text = () => chunks.join("");
+  return {
+    logger: { level, stream },
+    text,
+    lines: () =>
+      text()
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+/** Another Gatehouse instance on a stack's emulator (instances of one deployment), listening on a free port. */
+export async function startInstance(
+  stack: Stack,
+  options: Partial<GatehouseOptions> = {},
+): Promise<{ gatehouse: Gatehouse; url: string; close(): Promise<void> }> {
+  const gatehouse = await createGatehouse({
+    issuer: stack.emulator.issuer,
+    audience: GATEHOUSE_API,
+    clientId: "gatehouse-server",
+    clientSecret: "gatehouse-server-secret",
+    directory: { fullPassIntervalMs: 3_600_000, changedUsersIntervalMs: 3_600_000 },
+    ...options,
+  });
+  await gatehouse.ready;
+  await gatehouse.app.listen({ port: 0, host: "127.0.0.1" });
+  const url = `http://127.0.0.1:${(gatehouse.app.server.address() as AddressInfo).port}`;
+  return { gatehouse, url, close: () => gatehouse.close() };
 }
