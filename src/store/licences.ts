@@ -145,7 +145,7 @@ export function licenceRepository(sql: SqlClient, transaction?: TransactionRunne
     async listByTenant(tenantId) {
       const rows = await sql.query<LicenceRow>(
         `select ${licenceColumns} from licences where tenant_id = $1 and revoked_at is null
-          order by granted_at, id`,
+          order by granted_at, granted_seq`,
         [tenantId],
       );
       return rows.map(toLicence);
