@@ -51,6 +51,20 @@ export interface DemoPartner {
   permissions: readonly Permission[];
 }
 
+/** A partner as an Auth0 application: a third-party regular web app that users log in to and consent to. */
+export function partnerApplication(partner: DemoPartner) {
+  return {
+    name: partner.name,
+    description: partner.description,
+    app_type: "regular_web" as const,
+    is_first_party: false,
+    grant_types: ["authorization_code", "refresh_token"],
+    callbacks: [...partner.callbacks],
+    logo_uri: partner.logoUri,
+    client_metadata: { gatehouse_partner: "true" } as Record<string, string>,
+  };
+}
+
 /** The password of every demo user. */
 export const SEED_PASSWORD = "Gatehouse-dev-1";
 

@@ -5,6 +5,7 @@ import {
   DEV_SERVER_CLIENT,
   DEV_SPA_CALLBACKS,
   DEV_SPA_CLIENT_ID,
+  partnerApplication,
   SEED_PASSWORD,
   type DemoData,
 } from "./demo-seed.js";
@@ -117,14 +118,7 @@ export function emulatorSeed(
       ...demo.partners.map((partner): SeedClient => ({
         client_id: partner.clientId,
         client_secret: partner.clientSecret,
-        name: partner.name,
-        description: partner.description,
-        app_type: "regular_web",
-        is_first_party: false,
-        grant_types: ["authorization_code", "refresh_token"],
-        callbacks: [...partner.callbacks],
-        logo_uri: partner.logoUri,
-        client_metadata: { gatehouse_partner: "true" },
+        ...partnerApplication(partner),
       })),
     ],
     clientGrants: [

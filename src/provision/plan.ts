@@ -1,6 +1,13 @@
 import type { Management } from "auth0";
 import type { RoleDefinition, TenantDefinition } from "../auth0/tenant-definition.js";
-import type { DemoClient, DemoData, DemoOrganization, DemoPartner, DemoUser } from "../dev/demo-seed.js";
+import {
+  partnerApplication,
+  type DemoClient,
+  type DemoData,
+  type DemoOrganization,
+  type DemoPartner,
+  type DemoUser,
+} from "../dev/demo-seed.js";
 import type { ProvisioningApi, RoleState, TenantState } from "./tenant-state.js";
 
 /** What the provisioner writes into `client_metadata` of the applications it creates. */
@@ -536,15 +543,10 @@ function demoPartnerSteps(
           { field: "client_metadata.gatehouse_partner", to: "true" },
         ],
         async (api, ids) => {
+          const application = partnerApplication(partner);
           const created = await api.clients.create({
-            name: partner.name,
-            description: partner.description,
-            app_type: "regular_web",
-            is_first_party: false,
-            grant_types: ["authorization_code", "refresh_token"],
-            callbacks: [...partner.callbacks],
-            logo_uri: partner.logoUri,
-            client_metadata: { gatehouse_partner: "true", ...PROVISIONED_MARK },
+            ...application,
+            client_metadata: { ...application.client_metadata, ...PROVISIONED_MARK },
           });
           ids.clients.set(partner.name, String(created.client_id));
         },

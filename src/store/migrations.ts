@@ -259,6 +259,7 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 8,
+    name: "licences_granted_order",
     // Licences granted in the same millisecond listed in a random order ("oldest first" broke ties by their
     // random id): the order they were granted in is kept by a sequence.
     statements: [`alter table licences add column granted_seq bigint generated always as identity`],

@@ -5,8 +5,8 @@ import { PARTNER, partnerTokensFor } from "../support/partner-login.js";
 import {
   basic,
   bearer,
+  signedByEmulator,
   captureLogs,
-  GATEHOUSE_API,
   SEED_PASSWORD,
   startStack,
   type Stack,
@@ -45,20 +45,6 @@ interface Identity {
   status: number;
   /** What the access line says of the caller (or of the refusal). */
   expected: Record<string, unknown>;
-}
-
-function signedByEmulator(claims: Record<string, unknown>): Promise<string> {
-  return stack.emulator.context.keys.sign({
-    iss: stack.emulator.issuer,
-    sub: "auth0|acme-admin",
-    aud: GATEHOUSE_API,
-    iat: now(),
-    exp: now() + 600,
-    azp: "gatehouse-spa",
-    scope: "openid",
-    permissions: ["read:users"],
-    ...claims,
-  });
 }
 
 const identities: Identity[] = [
@@ -112,7 +98,8 @@ const identities: Identity[] = [
   },
   {
     name: "an expired token",
-    authorization: async () => bearer(await signedByEmulator({ iat: now() - 7200, exp: now() - 3600 })),
+    authorization: async () =>
+      bearer(await signedByEmulator(stack, { iat: now() - 7200, exp: now() - 3600 })),
     status: 401,
     expected: { refusal: "expired" },
   },
@@ -128,7 +115,7 @@ const identities: Identity[] = [
   },
   {
     name: "a token of a client that does not exist",
-    authorization: async () => bearer(await signedByEmulator({ azp: "no-such-client" })),
+    authorization: async () => bearer(await signedByEmulator(stack, { azp: "no-such-client" })),
     status: 401,
     expected: { refusal: "unknown_client" },
   },

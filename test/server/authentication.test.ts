@@ -1,6 +1,6 @@
 import { exportSPKI, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basic, bearer, GATEHOUSE_API, startStack, type Stack } from "../support/stack.js";
+import { basic, bearer, GATEHOUSE_API, signedByEmulator, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -11,21 +11,6 @@ afterAll(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
-
-/** A token signed by the emulator's real key, with claims a test chooses. */
-function signedByEmulator(claims: Record<string, unknown>): Promise<string> {
-  return stack.emulator.context.keys.sign({
-    iss: stack.emulator.issuer,
-    sub: "auth0|acme-admin",
-    aud: GATEHOUSE_API,
-    iat: now(),
-    exp: now() + 600,
-    azp: "gatehouse-spa",
-    scope: "openid",
-    permissions: ["read:users"],
-    ...claims,
-  });
-}
 
 function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -51,18 +36,18 @@ async function expectRefused(
 describe("credentials Gatehouse refuses with 401 and an RFC 6750 challenge", () => {
   it("an expired token", async () => {
     const response = await expectRefused(
-      bearer(await signedByEmulator({ iat: now() - 7200, exp: now() - 3600 })),
+      bearer(await signedByEmulator(stack, { iat: now() - 7200, exp: now() - 3600 })),
     );
     expect(response.headers.get("www-authenticate")).toContain("expired");
   });
 
   it("a token for another audience (the Management API)", async () => {
-    const token = await signedByEmulator({ aud: stack.emulator.context.managementAudience });
+    const token = await signedByEmulator(stack, { aud: stack.emulator.context.managementAudience });
     await expectRefused(bearer(token));
   });
 
   it("a token from another issuer", async () => {
-    await expectRefused(bearer(await signedByEmulator({ iss: "https://evil.example/" })));
+    await expectRefused(bearer(await signedByEmulator(stack, { iss: "https://evil.example/" })));
   });
 
   it("an unsigned token (alg: none)", async () => {
@@ -95,7 +80,7 @@ describe("credentials Gatehouse refuses with 401 and an RFC 6750 challenge", () 
   });
 
   it("a tampered token", async () => {
-    const token = await signedByEmulator({});
+    const token = await signedByEmulator(stack, {});
     const [header, payload, signature] = token.split(".");
     const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString()) as Record<string, unknown>;
     const forged = base64url({ ...claims, permissions: ["read:users", "delete:users"] });
@@ -116,24 +101,24 @@ describe("credentials Gatehouse refuses with 401 and an RFC 6750 challenge", () 
   });
 
   it("a token whose azp names no existing client", async () => {
-    const response = await expectRefused(bearer(await signedByEmulator({ azp: "ghost-client" })));
+    const response = await expectRefused(bearer(await signedByEmulator(stack, { azp: "ghost-client" })));
     expect(response.headers.get("www-authenticate")).toContain("client does not exist");
   });
 
   it("a user token from a first-party client that is not one of the configured SPAs", async () => {
     // acme-backend is first party, but a machine client: user tokens are accepted from the SPAs only.
-    const response = await expectRefused(bearer(await signedByEmulator({ azp: "acme-backend" })));
+    const response = await expectRefused(bearer(await signedByEmulator(stack, { azp: "acme-backend" })));
     expect(response.headers.get("www-authenticate")).toContain("single-page apps");
   });
 
   it("a client-credentials token whose subject is a user", async () => {
-    const token = await signedByEmulator({ gty: "client-credentials", azp: "acme-backend" });
+    const token = await signedByEmulator(stack, { gty: "client-credentials", azp: "acme-backend" });
     const response = await expectRefused(bearer(token));
     expect(response.headers.get("www-authenticate")).toContain("do not agree");
   });
 
   it("a machine token whose subject names another client than its azp", async () => {
-    const token = await signedByEmulator({
+    const token = await signedByEmulator(stack, {
       sub: "globex-backend@clients",
       azp: "acme-backend",
       gty: "client-credentials",
@@ -143,11 +128,13 @@ describe("credentials Gatehouse refuses with 401 and an RFC 6750 challenge", () 
   });
 
   it("a machine subject without the client-credentials grant type", async () => {
-    await expectRefused(bearer(await signedByEmulator({ sub: "acme-backend@clients", azp: "acme-backend" })));
+    await expectRefused(
+      bearer(await signedByEmulator(stack, { sub: "acme-backend@clients", azp: "acme-backend" })),
+    );
   });
 
   it("a machine token whose organization is not its API key's tenant", async () => {
-    const token = await signedByEmulator({
+    const token = await signedByEmulator(stack, {
       sub: "acme-backend@clients",
       azp: "acme-backend",
       gty: "client-credentials",
@@ -160,7 +147,7 @@ describe("credentials Gatehouse refuses with 401 and an RFC 6750 challenge", () 
 
   it("a token issued in the future", async () => {
     const response = await expectRefused(
-      bearer(await signedByEmulator({ iat: now() + 3600, exp: now() + 7200 })),
+      bearer(await signedByEmulator(stack, { iat: now() + 3600, exp: now() + 7200 })),
     );
     expect(response.headers.get("www-authenticate")).toContain("iat");
   });

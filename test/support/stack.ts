@@ -89,6 +89,25 @@ export function basic(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
 }
 
+/**
+ * A token signed by the emulator's real key — Ada's, from the SPA, with `read:users` — with the claims a test
+ * changes (an expired one, another audience, an unknown client): what no real flow would issue.
+ */
+export function signedByEmulator(stack: Stack, claims: Record<string, unknown>): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return stack.emulator.context.keys.sign({
+    iss: stack.emulator.issuer,
+    sub: "auth0|acme-admin",
+    aud: GATEHOUSE_API,
+    iat: now,
+    exp: now + 600,
+    azp: "gatehouse-spa",
+    scope: "openid",
+    permissions: ["read:users"],
+    ...claims,
+  });
+}
+
 export function bearer(token: string): string {
   return `Bearer ${token}`;
 }
