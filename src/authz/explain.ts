@@ -1,11 +1,12 @@
 // The permission map explained: each rule in words, and what it decides for a caller before any object is
-// known. Both come from the rules themselves (their names and the real `hasPermission` / `isAuthenticated`
-// checks run against the caller), so the playground and docs/authorization.md cannot drift from the server.
+// known. Both come from the rules themselves (their names, and the rules declared caller-only with
+// `callerRule` — `hasPermission`, `isAuthenticated` — run for real against the caller), so the playground and docs/authorization.md cannot drift from the server.
 import type { GraphQLResolveInfo } from "graphql";
 import { allow } from "graphql-shield";
 import type { Caller } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
 import { DomainError } from "../errors.js";
+import { callerDecider } from "./named-rule.js";
 import type { PermissionMap } from "./permissions.js";
 import type { ShieldRule } from "./shield-rule.js";
 
@@ -126,10 +127,8 @@ async function judge(rule: ShieldRule, caller: Caller): Promise<Judgement> {
       if ((await run(own, own)) !== true) return { outcome: "never", condition: describeRule(rule) };
       return { outcome: "depends", condition: describeRule(rule) };
     }
-    if (name !== "hasPermission" && name !== "isAuthenticated") {
-      return { outcome: "depends", condition: describeRule(rule) };
-    }
-    // These two rules read the caller only: no parent, arguments or data are needed to run them.
+    if (!callerDecider(rule)) return { outcome: "depends", condition: describeRule(rule) };
+    // Declared with `callerRule`: it reads the caller only, so no parent, arguments or data are needed.
     const answer = await run({}, {});
     if (answer === true) return { outcome: "allowed" };
     if (answer instanceof DomainError) {

@@ -3,11 +3,14 @@ import {
   GraphQLError,
   isObjectType,
   type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
 } from "graphql";
 import { allow } from "graphql-shield";
 import type { GatehouseContext } from "../context.js";
 import { DomainError, forbidden, internalError } from "../errors.js";
+import { earlyDeciderOf, UNDECIDED, type EarlyDecision } from "./early-decision.js";
+import type { Decision } from "./named-rule.js";
 import type { ShieldRule } from "./shield-rule.js";
 
 type ResolverMap = Record<string, Record<string, unknown>>;
@@ -29,6 +32,14 @@ export type RefusedMutationListener = (
   context: GatehouseContext,
 ) => Promise<void>;
 
+export interface ProtectOptions {
+  /**
+   * Decide the fields the caller alone decides once per request, synchronously (the default). Off, every
+   * guarded field is evaluated by graphql-shield for every object: the reference the tests compare against.
+   */
+  decideEarly?: boolean;
+}
+
 /**
  * Composes each field's rule into its resolver, so a rule runs only where the schema says and `allow`
  * fields keep their plain resolvers (graphql-middleware over every field costs ~7× on large lists).
@@ -39,6 +50,7 @@ export function protectResolvers(
   resolvers: ResolverMap,
   rules: Record<string, Record<string, ShieldRule>>,
   onRefusedMutation?: RefusedMutationListener,
+  options: ProtectOptions = {},
 ): ResolverMap {
   const mutationType = schema.getMutationType()?.name;
   const unprotected: string[] = [];
@@ -61,7 +73,7 @@ export function protectResolvers(
           ? (args: Record<string, unknown>, context: GatehouseContext) =>
               onRefusedMutation(fieldName, args, context)
           : undefined;
-      typeResolvers[fieldName] = guarded(fieldRule, resolve, onRefused);
+      typeResolvers[fieldName] = guarded(fieldRule, resolve, options.decideEarly ?? true, onRefused);
     }
     protectedResolvers[type.name] = typeResolvers;
   }
@@ -81,38 +93,86 @@ function isRefusal(error: unknown): error is DomainError | GraphQLError {
   return error instanceof GraphQLError && REFUSAL_CODES.has(String(error.extensions.code));
 }
 
+/**
+ * A field's resolver behind its rule. When the caller alone decides the rule (see early-decision.ts), the
+ * decision is taken once per request and an allowed field resolves with its own resolver, synchronously if
+ * that is; only fields whose decision needs the object go through graphql-shield, as before. Either way the
+ * refusal is the same error, and a refused mutation is reported to `onRefused` the same way.
+ */
 function guarded(
   fieldRule: ShieldRule,
   resolve: GraphQLFieldResolver<unknown, GatehouseContext>,
+  decideEarly: boolean,
   onRefused?: (args: Record<string, unknown>, context: GatehouseContext) => Promise<void>,
 ): GraphQLFieldResolver<unknown, GatehouseContext> {
   const refuse = async (
     error: DomainError | GraphQLError,
     args: Record<string, unknown>,
     context: GatehouseContext,
-  ) => {
+  ): Promise<never> => {
     if (onRefused && isRefusal(error)) await onRefused(args, context);
-    return error;
+    throw error;
   };
-  return async (parent, args: Record<string, unknown>, context, info) => {
-    if (context.caller.denial) {
-      throw await refuse(forbidden(context.caller.denial, { missingPermission: null }), args, context);
-    }
-    const verdict = await fieldRule.resolve(parent as object, args, context, info, SHIELD_OPTIONS);
-    if (verdict === true) {
-      if (!onRefused) return resolve(parent, args, context, info);
-      try {
-        return await resolve(parent, args, context, info);
-      } catch (error) {
-        // What only the write can see (another tenant's user, the last seat taken meanwhile) refuses it too.
-        throw isRefusal(error) ? await refuse(error, args, context) : error;
+  const resolveAllowed: GraphQLFieldResolver<unknown, GatehouseContext> = onRefused
+    ? async (parent, args: Record<string, unknown>, context, info) => {
+        try {
+          return await resolve(parent, args, context, info);
+        } catch (error) {
+          // What only the write can see (another tenant's user, the last seat taken meanwhile) refuses it too.
+          if (isRefusal(error)) return refuse(error, args, context);
+          throw error;
+        }
       }
-    }
-    if (verdict instanceof DomainError || verdict instanceof GraphQLError) {
-      throw await refuse(verdict, args, context);
-    }
-    // Every rule answers true, false or a GraphQLError; anything else is a bug, and a bug is never a denial.
-    if (verdict !== false) throw internalError();
-    throw await refuse(forbidden("Not authorised", { missingPermission: null }), args, context);
+    : resolve;
+  const answer = (
+    decision: Decision | string,
+    parent: unknown,
+    args: Record<string, unknown>,
+    context: GatehouseContext,
+    info: GraphQLResolveInfo,
+  ) => {
+    if (decision === true) return resolveAllowed(parent, args, context, info);
+    const refusal = refusalFor(decision);
+    if (onRefused) return refuse(refusal, args, context);
+    throw refusal;
   };
+  const slowPath = async (
+    parent: unknown,
+    args: Record<string, unknown>,
+    context: GatehouseContext,
+    info: GraphQLResolveInfo,
+  ) => {
+    const decision = await fieldRule.resolve(parent as object, args, context, info, SHIELD_OPTIONS);
+    return answer(decision, parent, args, context, info);
+  };
+  const decider = decideEarly ? earlyDeciderOf(fieldRule) : undefined;
+  // Per request: the same context object reaches every field of one request, and only that request.
+  const earlyDecisions = new WeakMap<object, EarlyDecision>();
+  return (parent, args: Record<string, unknown>, context, info) => {
+    if (context.caller.denial) {
+      return answer(
+        forbidden(context.caller.denial, { missingPermission: null }),
+        parent,
+        args,
+        context,
+        info,
+      );
+    }
+    if (!decider) return slowPath(parent, args, context, info);
+    let decision = earlyDecisions.get(context);
+    if (decision === undefined) {
+      decision = decider(context);
+      earlyDecisions.set(context, decision);
+    }
+    if (decision === UNDECIDED) return slowPath(parent, args, context, info);
+    return answer(decision, parent, args, context, info);
+  };
+}
+
+/** The error a refused field answers: the rule's own reason, FORBIDDEN for a bare false. */
+function refusalFor(decision: false | Error | string): DomainError | GraphQLError {
+  if (decision instanceof DomainError || decision instanceof GraphQLError) return decision;
+  // Every rule answers true, false or a GraphQLError; anything else is a bug, and a bug is never a denial.
+  if (decision !== false) return internalError();
+  return forbidden("Not authorised", { missingPermission: null });
 }

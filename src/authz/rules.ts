@@ -1,49 +1,11 @@
-import type { GraphQLResolveInfo } from "graphql";
-import { GraphQLError } from "graphql";
-import { rule } from "graphql-shield";
 import type { ShieldRule } from "./shield-rule.js";
 import { canSeeTenant, hasPermission as callerHas, type Caller } from "../caller/caller.js";
 import type { GatehouseContext } from "../context.js";
-import { badUserInput, DomainError, forbidden, internalError, notFound } from "../errors.js";
+import { badUserInput, type DomainError, forbidden, notFound } from "../errors.js";
+import { callerRule, namedRule } from "./named-rule.js";
 import type { Permission } from "./vocabulary.js";
 import { memberKey } from "../directory/loaders.js";
 import type { Feature, Quota } from "../plans/catalogue.js";
-
-type RuleBody<Parent, Args> = (
-  parent: Parent,
-  args: Args,
-  context: GatehouseContext,
-  info: GraphQLResolveInfo,
-) => boolean | DomainError | GraphQLError | Promise<boolean | DomainError | GraphQLError>;
-
-/** What a log line may say of an unexpected error: its kind, message and HTTP status, never its payload. */
-function describeFailure(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error;
-  const status = (error as { statusCode?: unknown }).statusCode;
-  return `${error.name}: ${error.message}${typeof status === "number" ? ` (HTTP ${status})` : ""}`;
-}
-
-/**
- * A named rule that never fails open or hides why it failed: graphql-shield turns a thrown error into a
- * bare `false`, so an error thrown here is returned instead. A domain error (Auth0 unavailable, not found)
- * reaches the client as it is; anything else is a bug or a misconfiguration: logged with its cause and
- * answered INTERNAL_SERVER_ERROR, never a quiet FORBIDDEN and never an allow.
- */
-function namedRule<Parent = unknown, Args = Record<string, unknown>>(
-  name: string,
-  body: RuleBody<Parent, Args>,
-  cache: "no_cache" | "contextual" = "no_cache",
-): ShieldRule {
-  return rule(name, { cache })(async (parent, args, context, info) => {
-    try {
-      return await body(parent as Parent, args as Args, context as GatehouseContext, info);
-    } catch (error) {
-      if (error instanceof DomainError || error instanceof GraphQLError) return error;
-      console.error(`authorization rule ${name} failed: ${describeFailure(error)}`);
-      return internalError();
-    }
-  });
-}
 
 /** The denial every permission check gives: which permission is missing, nothing about the data. */
 export function missingPermission(permission: Permission): DomainError {
@@ -55,27 +17,25 @@ export function missingPermission(permission: Permission): DomainError {
 const permissionRules = new Map<Permission, ShieldRule>();
 
 /**
- * The caller holds a permission. It depends on the request only, so its answer is cached per request
- * (`contextual`); per-object rules below never are.
+ * The caller holds a permission. It reads the caller only, so it is decided once per request (`callerRule`);
+ * per-object rules below never are.
  */
 export function hasPermission(permission: Permission): ShieldRule {
   let existing = permissionRules.get(permission);
   if (!existing) {
-    existing = namedRule(
+    existing = callerRule(
       `hasPermission:${permission}`,
-      (_parent, _args, { caller }) => callerHas(caller, permission) || missingPermission(permission),
-      "contextual",
+      ({ caller }) => callerHas(caller, permission) || missingPermission(permission),
     );
     permissionRules.set(permission, existing);
   }
   return existing;
 }
 
-export const isAuthenticated = namedRule(
+export const isAuthenticated = callerRule(
   "isAuthenticated",
-  (_parent, _args, { caller }) =>
+  ({ caller }) =>
     caller.kind !== "ANONYMOUS" || forbidden("Not authorised: sign in first", { missingPermission: null }),
-  "contextual",
 );
 
 /**
