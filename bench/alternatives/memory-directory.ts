@@ -45,7 +45,9 @@ export function memoryDirectory(rows: TenantRows): RequestDirectory {
       const members = tenant === tenantId ? rows.users : ([] as DirectoryUser[]);
       const after = query.after ? userIdOf(query.after) : null;
       const from = after === null ? members : members.filter((user) => user.id > after);
-      const nodes = from.slice(0, query.first);
+      const nodes = from
+        .slice(0, query.first)
+        .map((user) => ({ ...user, memberRoleNames: rows.roleNames[user.id] ?? [] }));
       const last = nodes.at(-1);
       return {
         nodes,

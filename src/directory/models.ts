@@ -13,7 +13,11 @@ export interface TenantModel {
  * are the ones there): set where the path decides it — a tenant's user list, the caller's own tenant — and
  * found from their memberships where it does not.
  */
-export type UserModel = DirectoryUser & { tenantId?: string | null };
+/**
+ * A user as the API shows them: `tenantId` is the tenant they are looked at in, when the query said (a tenant's
+ * user list); `memberRoleNames` their roles there, when the list read them with the page.
+ */
+export type UserModel = DirectoryUser & { tenantId?: string | null; memberRoleNames?: string[] };
 
 /** A third-party application registered as a Gatehouse partner. */
 export interface PartnerModel {

@@ -122,11 +122,14 @@ export const userResolvers: Resolvers = {
     blocked: (user) => user.blocked,
     lastLogin: (user) => user.lastLogin,
     loginsCount: (user) => user.loginsCount,
-    roles: async (user, _args, context) => {
-      const tenantId = await tenantLookedAt(user, context);
-      return tenantId
-        ? context.loaders.memberRoleNames.load(memberKey(tenantId, user.id))
-        : user.platformRoleNames;
+    roles: (user, _args, context) => {
+      // A tenant's user list reads each member's roles with its page: no look-up, no promise per user.
+      if (user.tenantId !== undefined && user.memberRoleNames) return user.memberRoleNames;
+      return tenantLookedAt(user, context).then((tenantId) =>
+        tenantId
+          ? context.loaders.memberRoleNames.load(memberKey(tenantId, user.id))
+          : user.platformRoleNames,
+      );
     },
     tenant: async (user, _args, context) => {
       const tenantId = await tenantLookedAt(user, context);

@@ -37,6 +37,12 @@ export interface DirectoryUser {
   sourceTime: Timestamp;
 }
 
+/** A user as a member of one tenant: with the roles they hold there. */
+export interface TenantMember extends DirectoryUser {
+  /** The organization member roles the user holds in the tenant listed. */
+  memberRoleNames: string[];
+}
+
 export interface DirectoryTenant {
   id: string;
   name: string;
@@ -140,7 +146,8 @@ export interface DirectoryReader {
    * A tenant's members, ordered by user id, searched and paged in the database. A member whose user has not
    * reached the directory yet (events arrive in any order) is left out of both the nodes and `totalCount`.
    */
-  listTenantUsers(tenantId: string, query: TenantUserQuery): Promise<DirectoryPage<DirectoryUser>>;
+  /** A page of a tenant's members, each with their roles in it (read in the same statement). */
+  listTenantUsers(tenantId: string, query: TenantUserQuery): Promise<DirectoryPage<TenantMember>>;
   /** The ids of every member of a tenant, sorted (including members whose user has not arrived yet). */
   memberIds(tenantId: string): Promise<string[]>;
   /** The ids of the users holding a platform role, sorted. */
@@ -881,15 +888,19 @@ export function directoryRepository(sql: SqlClient): DirectoryRepository {
                                    where t.user_id = m.user_id and t.term like $${params.length} escape '\\')`;
       }
       // One after the other: a transaction's connection runs one statement at a time anyway.
-      const rows = await sql.query<UserRow>(
-        `select ${userColumns} ${matching}
+      const rows = await sql.query<UserRow & { member_role_names: string[] }>(
+        `select ${userColumns}, m.role_names as member_role_names ${matching}
          ${afterId === null ? "" : `and m.user_id > $${params.length + 1}`}
          order by m.user_id
          limit ${limit + 1}`,
         afterId === null ? params : [...params, afterId],
       );
       const totalCount = withTotal ? await count(`select count(*)::int as count ${matching}`, params) : null;
-      return page(rows.map(toUser), limit, totalCount, (user) => user.id, "members");
+      const members = rows.map((row): TenantMember => ({
+        ...toUser(row),
+        memberRoleNames: row.member_role_names,
+      }));
+      return page(members, limit, totalCount, (user) => user.id, "members");
     },
 
     async memberIds(tenantId) {

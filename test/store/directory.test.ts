@@ -529,13 +529,18 @@ describe.each(storeTargets())("directory on $name", (target) => {
       const removed = aUser();
       const outsider = aUser();
       const tenantId = await tenantWith([member, removed]);
-      await tenantWith([outsider]);
+      // The member's roles elsewhere are not theirs here.
+      const elsewhere = await tenantWith([outsider, member]);
+      await directory.upsertMembership(
+        aMembership(elsewhere, member.id, { roleNames: ["admin"], sourceTime: at(12) }),
+      );
       await directory.removeMembership(tenantId, removed.id, at(11));
       await directory.upsertMembership(aMembership(tenantId, "auth0|not-yet-arrived"));
 
       const page = await directory.listTenantUsers(tenantId, { first: 10 });
 
-      expect(page.nodes).toEqual([member]);
+      // Each member comes with their roles in this tenant, read with the page.
+      expect(page.nodes).toEqual([{ ...member, memberRoleNames: ["member"] }]);
       expect(page.totalCount).toBe(1);
       expect(await directory.memberIds(tenantId)).toEqual([member.id, "auth0|not-yet-arrived"].sort());
     });
