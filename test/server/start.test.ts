@@ -39,7 +39,8 @@ describe("npm start", { timeout: 60_000 }, () => {
       () => /Gatehouse GraphQL at (http:\/\/\S+)\/graphql/.exec(gatehouse.output().stdout)?.[1],
     );
     // The banner's way to get a token works as printed: a real organization login of Acme's admin.
-    const tokenCommand = /TOKEN=\$\((.+?)\)/.exec(gatehouse.output().stdout)?.[1];
+    // The banner's lines come one after the other: wait for that one too, not just the first.
+    const tokenCommand = await waitFor(() => /TOKEN=\$\((.+?)\)/.exec(gatehouse.output().stdout)?.[1]);
     expect(tokenCommand).toMatch(/^EMULATOR_PORT=\d+ npm run -s token -- admin@acme\.test$/);
     const token = execSync(tokenCommand ?? "", {
       cwd: join(import.meta.dirname, "../.."),
