@@ -137,7 +137,7 @@ export function apiKeyRepository(sql: SqlClient, transaction?: TransactionRunner
     async listNative(tenantId) {
       const rows = await sql.query<NativeRow>(
         `select ${nativeColumns} from api_keys where tenant_id = $1 and revoked_at is null
-          order by created_at, id`,
+          order by created_at, created_seq`,
         [tenantId],
       );
       return rows.map(toNative);

@@ -264,6 +264,12 @@ export const migrations: readonly Migration[] = [
     // random id): the order they were granted in is kept by a sequence.
     statements: [`alter table licences add column granted_seq bigint generated always as identity`],
   },
+  {
+    version: 9,
+    name: "api_keys_created_order",
+    // Likewise native keys created in the same millisecond: listed in the order they were created.
+    statements: [`alter table api_keys add column created_seq bigint generated always as identity`],
+  },
 ];
 
 /**
