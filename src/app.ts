@@ -50,7 +50,6 @@ import {
 } from "./directory/events.js";
 import { createLoaders } from "./directory/loaders.js";
 import { DirectoryReadCache, type RequestDirectory } from "./directory/read-cache.js";
-import type { DirectoryReader } from "./store/directory.js";
 import type { DirectoryStatus } from "./directory/status.js";
 import { RateLimitPacer } from "./directory/pacer.js";
 import { DirectoryRunner } from "./directory/runner.js";
@@ -368,7 +367,7 @@ async function assembleGatehouse(options: GatehouseOptions, cache: Keyv, store: 
   const spaClientIds = new Set(options.spaClientIds ?? DEFAULT_SPA_CLIENT_IDS);
   const readCache = new DirectoryReadCache(store.directory, metrics.cacheLookup("directory_reads"));
   /** A request's caller is resolved against the directory as that request sees it. */
-  const callersFor = (requestDirectory: DirectoryReader) =>
+  const callersFor = (requestDirectory: RequestDirectory) =>
     new CallerResolver(
       verifier,
       apiKeys,

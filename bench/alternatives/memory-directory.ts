@@ -76,5 +76,6 @@ export function memoryDirectory(rows: TenantRows): RequestDirectory {
     getState: async () => absent("the sync's state"),
     hasEvent: async () => absent("events"),
     readFresh: () => undefined,
+    cachedRead: (_name, load) => load(),
   };
 }

@@ -1,5 +1,4 @@
-import { LRUCache } from "lru-cache";
-import type { ApiKeyRepository, ApiKeyRotation, NativeApiKey } from "../store/api-keys.js";
+import type { ApiKeyRepository, ApiKeyRotation } from "../store/api-keys.js";
 import type { AuditLog } from "../store/audit-log.js";
 import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
 import type { Caller } from "./caller.js";
@@ -8,10 +7,8 @@ import { parseNativeKey, secretMatches } from "./native-api-key.js";
 /** How often the last uses seen are written: at most one write per key per interval, per instance. */
 export const LAST_USE_FLUSH_MS = 60_000;
 
-interface Entry {
-  version: number;
-  value: NativeApiKey | ApiKeyRotation | null;
-}
+/** A read served from the request's version-tagged memory of the store (RequestDirectory.cachedRead). */
+export type CachedRead = <T>(name: string, load: () => Promise<T>) => Promise<T>;
 
 /** Whether a token issued at `iat` (epoch seconds) predates a rotation: issued in or before its second. */
 export function issuedBeforeRotation(iat: number, rotation: ApiKeyRotation): boolean {
@@ -20,8 +17,9 @@ export function issuedBeforeRotation(iat: number, rotation: ApiKeyRotation): boo
 
 /**
  * What the request path checks about API keys, at the cost of a cached lookup: a native key's stored row, and
- * when an Auth0-application key was last rotated. Both are cached in memory under the directory's version,
- * which every key write moves on (src/store/api-keys.ts) and which a request reads once anyway: a key created,
+ * when an Auth0-application key was last rotated. Both are read through the directory's read cache, under the
+ * directory's version, which every key write moves on (src/store/api-keys.ts) and which a request reads once
+ * anyway: a key created,
  * rotated or revoked on any instance is seen by every instance on its next request, and an unchanged key costs
  * no statement of its own. Never an Auth0 call.
  *
@@ -29,7 +27,6 @@ export function issuedBeforeRotation(iat: number, rotation: ApiKeyRotation): boo
  * busy key costs no store write per request.
  */
 export class ApiKeyChecks {
-  private readonly entries = new LRUCache<string, Entry>({ max: 100_000 });
   private pendingUses = new Map<string, Date>();
   private readonly timer: NodeJS.Timeout;
 
@@ -48,18 +45,9 @@ export class ApiKeyChecks {
     this.timer.unref();
   }
 
-  private async cached<T extends Entry["value"]>(
-    key: string,
-    version: () => Promise<number>,
-    load: () => Promise<T>,
-  ): Promise<T> {
+  private async cached<T>(read: CachedRead, name: string, load: () => Promise<T>): Promise<T> {
     try {
-      const at = await version();
-      const hit = this.entries.get(key);
-      if (hit && hit.version === at) return hit.value as T;
-      const value = await load();
-      this.entries.set(key, { version: at, value });
-      return value;
+      return await read(name, load);
     } catch (error) {
       throw new CallerUnavailableError("the API key could not be checked right now; try again shortly", {
         cause: error,
@@ -71,7 +59,7 @@ export class ApiKeyChecks {
    * The caller a native key stands for. A malformed key or one with a wrong checksum is refused before any
    * lookup; `expectedId` is the id sent alongside it (Basic's user name), which must be the key's own.
    */
-  async nativeCaller(key: string, version: () => Promise<number>, expectedId?: string): Promise<Caller> {
+  async nativeCaller(key: string, read: CachedRead, expectedId?: string): Promise<Caller> {
     const parsed = parseNativeKey(key);
     if (!parsed)
       throw new AuthenticationError(
@@ -86,7 +74,7 @@ export class ApiKeyChecks {
         "invalid_api_key",
       );
     }
-    const stored = await this.cached(`native:${parsed.id}`, version, () =>
+    const stored = await this.cached(read, `native-key:${parsed.id}`, () =>
       this.repository.findNative(parsed.id),
     );
     if (!stored || !secretMatches(parsed.secret, stored.secretHash)) {
@@ -125,9 +113,9 @@ export class ApiKeyChecks {
     caller: Caller,
     clientId: string,
     iat: number,
-    version: () => Promise<number>,
+    read: CachedRead,
   ): Promise<void> {
-    const rotation = await this.cached(`rotation:${clientId}`, version, () =>
+    const rotation = await this.cached(read, `rotation:${clientId}`, () =>
       this.repository.findRotation(clientId),
     );
     if (!rotation) return;

@@ -1,8 +1,9 @@
+import type { RequestDirectory } from "../directory/read-cache.js";
 import type { DirectorySync } from "../directory/sync.js";
-import type { DirectoryClient, DirectoryReader, DirectoryUser } from "../store/directory.js";
+import type { DirectoryClient, DirectoryUser } from "../store/directory.js";
 import type { IntegrationRepository } from "../store/store.js";
 import type { ApiKeyExchange } from "./api-key-exchange.js";
-import type { ApiKeyChecks } from "./api-key-checks.js";
+import type { ApiKeyChecks, CachedRead } from "./api-key-checks.js";
 import type { ApiKeyExchangeLimits } from "./exchange-limits.js";
 import type { AccessTokenVerifier, VerifiedToken } from "./access-token-verifier.js";
 import { AuthenticationError, CallerUnavailableError } from "./authentication-error.js";
@@ -92,7 +93,7 @@ export class CallerResolver {
     private readonly verifier: AccessTokenVerifier,
     private readonly apiKeys: ApiKeyExchange,
     private readonly keys: ApiKeyChecks,
-    private readonly directory: DirectoryReader,
+    private readonly directory: RequestDirectory,
     private readonly sync: DirectorySync,
     private readonly integrations: IntegrationRepository,
     /** The single-page apps whose users' tokens are accepted: configured, never inferred from Auth0. */
@@ -103,8 +104,8 @@ export class CallerResolver {
     private readonly directoryComplete: () => boolean = () => false,
   ) {}
 
-  /** The directory version this request reads under: what the API-key checks' cache is tagged with. */
-  private readonly version = () => this.directory.version();
+  /** The request's version-tagged reads of the store, which the API-key checks go through. */
+  private readonly cachedRead: CachedRead = (name, load) => this.directory.cachedRead(name, load);
 
   async resolve(authorization: string | undefined): Promise<Caller> {
     const credentials = parseAuthorization(authorization);
@@ -114,11 +115,11 @@ export class CallerResolver {
       case "bearer":
         // A Gatehouse-native key is checked by Gatehouse alone: never a JWT, never an Auth0 call.
         if (looksLikeNativeKey(credentials.token))
-          return this.keys.nativeCaller(credentials.token, this.version);
+          return this.keys.nativeCaller(credentials.token, this.cachedRead);
         return this.fromToken(await this.verifier.verify(credentials.token));
       case "basic": {
         if (looksLikeNativeKey(credentials.clientSecret)) {
-          return this.keys.nativeCaller(credentials.clientSecret, this.version, credentials.clientId);
+          return this.keys.nativeCaller(credentials.clientSecret, this.cachedRead, credentials.clientId);
         }
         await this.exchangeLimits?.assertKnownClient(
           this.directory,
@@ -191,7 +192,7 @@ export class CallerResolver {
       permissions: new Set(token.scope),
       denial: null,
     };
-    await this.keys.assertIssuedAfterRotation(caller, clientId, token.iat, this.version);
+    await this.keys.assertIssuedAfterRotation(caller, clientId, token.iat, this.cachedRead);
     return caller;
   }
 

@@ -8,6 +8,11 @@ export interface RequestDirectory extends DirectoryReader {
    * happen after the request read the version.
    */
   readFresh(): void;
+  /**
+   * Another read of Gatehouse's store served from the same version-tagged memory (API keys' rows and
+   * rotations, whose writes move the directory's version on too): `name` must say what `load` reads.
+   */
+  cachedRead<T>(name: string, load: () => Promise<T>): Promise<T>;
 }
 
 interface Entry {
@@ -143,6 +148,7 @@ export class DirectoryReadCache {
       hasEvent: (id) => directory.hasEvent(id),
       getState: (name) => directory.getState(name),
       version: () => currentVersion(),
+      cachedRead: (name, load) => cached(key("store", name), load),
       readFresh() {
         fresh = true;
       },
