@@ -246,8 +246,8 @@ function playground(raw: string | undefined, environment: Config["environment"])
   throw new ConfigError(`PLAYGROUND must be on or off, got "${raw}"`);
 }
 
-/** 127.0.0.0/8, ::1 or localhost: addresses only this machine reaches. */
-function isLoopback(host: string): boolean {
+/** 127.0.0.0/8, ::1 or localhost (a host name or an address, bracketed or not): only this machine reaches it. */
+export function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
   if (bare === "localhost" || bare === "::1") return true;
   const v4 = bare.startsWith("::ffff:") ? bare.slice("::ffff:".length) : bare;

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { fieldAccessFor } from "../authz/explain.js";
 import { permissions } from "../authz/permissions.js";
 import type { Caller } from "../caller/caller.js";
+import { isLoopback } from "../config.js";
 
 /** The emulator refused an identity's login (a seeded user blocked or deleted since): a 502 to the page. */
 export class IdentityLoginRefused extends Error {
@@ -80,10 +81,9 @@ function assetCatalogue(directory: string) {
 function isLoopbackRequest(request: FastifyRequest): boolean {
   // The socket's own address: a forwarding header could be forged, and no proxy stands in front of dev.
   const address = request.socket.remoteAddress ?? "";
-  const loopbackAddress =
-    address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
-  const host = (request.headers.host ?? "").replace(/:\d+$/, "");
-  const loopbackName = host === "localhost" || host === "[::1]" || host.startsWith("127.");
+  const loopbackAddress = isLoopback(address);
+  // An address or localhost, not a name that merely starts like one ("127.attacker.example" can resolve here).
+  const loopbackName = isLoopback((request.headers.host ?? "").replace(/:\d+$/, ""));
   const origin = request.headers.origin;
   const sameOrigin = origin === undefined || origin === `http://${request.headers.host}`;
   return loopbackAddress && loopbackName && sameOrigin;

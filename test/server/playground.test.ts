@@ -107,6 +107,14 @@ describe("the playground's development identities", () => {
       headers: { host: "evil.example:4000" },
     });
     expect(rebound.statusCode).toBe(403);
+    // A name that only starts like a loopback address, with its own origin, is a rebound name too.
+    const lookalike = await stack.gatehouse.app.inject({
+      method: "POST",
+      url: "/__dev/identities/ada-admin/token",
+      remoteAddress: "127.0.0.1",
+      headers: { host: "127.attacker.example:4000", origin: "http://127.attacker.example:4000" },
+    });
+    expect(lookalike.statusCode).toBe(403);
     const crossOrigin = await tokenOver("/__dev/identities/ada-admin/token", {
       headers: { origin: "https://evil.example" },
     });
