@@ -197,6 +197,8 @@ describe.each(stores)("on %s", (_name, storeOptions, cleanUp) => {
 
     it("duplicate and reordered deliveries leave the directory right: the newest state wins", async () => {
       const person = await createPerson(stack, "org_acme");
+      // The stream's own events make the person a member Ada can see; the test's deliveries come after them.
+      await eventually(async () => (await nameOf(person.id)) !== undefined, 10_000);
       const deliver = (id: string, name: string, updatedAt: string) =>
         fetch(`${stack.url}/auth0/events`, {
           method: "POST",
